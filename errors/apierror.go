@@ -1,0 +1,232 @@
+package errors
+
+import (
+	stderrors "errors"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxMessage bounds the server message shown by Error, so one error stays one
+// readable line.
+const maxMessage = 256
+
+// APIError is a failure the platform reported: an Error member in the body
+// (whatever the HTTP status), or an HTTP status ≥ 400 without one, in which
+// case Code is the status.
+//
+// It matches errors.Is(err, Code(n)) for its code and unwraps to Err, the
+// cause that ended the call early (context.Canceled, an exhausted retry
+// budget), when there is one.
+type APIError struct {
+	// Code is the platform code, or the HTTP status for an HTTP-level failure.
+	// It is 0 when the server sent a code that is not a number (see RawCode).
+	Code Code
+	// RawCode is the code as the server sent it when it is not a number.
+	RawCode string
+	// Message is the server's message, as sent.
+	Message string
+	// HTTPStatus is the response's HTTP status.
+	HTTPStatus int
+	// RequestID is the platform's request id, from the body or X-Request-Id.
+	RequestID string
+	// Attempts is how many requests the call made, retries included.
+	Attempts int
+	// Method and Path name the call; Path never carries the query.
+	Method, Path string
+	// RetryAfter is the delay the server asked for, when it sent Retry-After.
+	RetryAfter time.Duration
+	// Body is a short snippet (at most 256 bytes) of a body that carried no
+	// Error member, such as a gateway's HTML page. It is not shown by Error.
+	Body string
+	// Err is the cause that stopped the call before the policy's own limit,
+	// if any: context.Canceled, context.DeadlineExceeded, an exhausted retry
+	// budget, a Retry-After beyond the cap.
+	Err error
+}
+
+// Error returns one line: method and path, code with its catalog text, the
+// server's message, request id and attempts, and the cause if any. It never
+// includes headers, query values or the body.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("devcloud: ")
+	writeOp(&b, e.Method, e.Path)
+	b.WriteString("code ")
+	if e.Code == 0 && e.RawCode != "" {
+		b.WriteString(strconv.Quote(clip(e.RawCode, 64)))
+	} else {
+		b.WriteString(strconv.Itoa(int(e.Code)))
+		if info, ok := Lookup(int(e.Code)); ok {
+			b.WriteString(" ")
+			b.WriteString(info.Message)
+			b.WriteString(" (")
+			b.WriteString(info.Description)
+			b.WriteString(")")
+		}
+	}
+	if e.HTTPStatus != 0 && e.HTTPStatus != int(e.Code) {
+		b.WriteString(", HTTP ")
+		b.WriteString(strconv.Itoa(e.HTTPStatus))
+	}
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(strconv.Quote(clip(e.Message, maxMessage)))
+	}
+	writeTail(&b, e.RequestID, e.Attempts)
+	if e.RetryAfter > 0 {
+		b.WriteString(" retry after ")
+		b.WriteString(e.RetryAfter.String())
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+// Is reports whether target is e's Code, so errors.Is(err, Code(20005)) holds
+// for a 20005 failure.
+func (e *APIError) Is(target error) bool {
+	c, ok := target.(Code)
+	return ok && e.Code != 0 && c == e.Code
+}
+
+// Unwrap returns the cause that ended the call early, or nil.
+func (e *APIError) Unwrap() error { return e.Err }
+
+// DecodeError is a response whose body could not be decoded: a 2xx body that
+// is not JSON, is truncated, or does not fit the caller's value.
+type DecodeError struct {
+	// HTTPStatus is the response's HTTP status.
+	HTTPStatus int
+	// RequestID is the X-Request-Id header, when there was one.
+	RequestID string
+	// Reason says briefly what was wrong ("not JSON", "truncated JSON", …).
+	Reason string
+	// BodyLen is the body's length in bytes.
+	BodyLen int
+	// Snippet is the start of the body, at most 256 bytes. It is kept for
+	// debugging and not shown by Error, as a body may carry credentials.
+	Snippet string
+	// Attempts is how many requests the call made, retries included.
+	Attempts int
+	// Method and Path name the call; Path never carries the query.
+	Method, Path string
+	// Err is the JSON decoder's error.
+	Err error
+}
+
+// Error returns one line naming the call, the reason, status and body length.
+func (e *DecodeError) Error() string {
+	var b strings.Builder
+	b.WriteString("devcloud: ")
+	writeOp(&b, e.Method, e.Path)
+	b.WriteString("cannot decode response body")
+	if e.Reason != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Reason)
+		b.WriteString(")")
+	}
+	b.WriteString(": HTTP ")
+	b.WriteString(strconv.Itoa(e.HTTPStatus))
+	b.WriteString(", ")
+	b.WriteString(strconv.Itoa(e.BodyLen))
+	b.WriteString(" bytes")
+	writeTail(&b, e.RequestID, e.Attempts)
+	return b.String()
+}
+
+// Unwrap returns the JSON decoder's error.
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// TransportError is a call that got no usable response: the connection was
+// refused or reset, the body could not be read, the response was larger than
+// the client accepts, or the context ended first.
+type TransportError struct {
+	// Attempts is how many requests the call made, retries included.
+	Attempts int
+	// Method and Path name the call; Path never carries the query.
+	Method, Path string
+	// Err is the cause. A *url.Error is unwrapped in Error so the URL, which
+	// may carry query values, is never shown.
+	Err error
+}
+
+// Error returns one line naming the call, the cause and the attempts.
+func (e *TransportError) Error() string {
+	var b strings.Builder
+	b.WriteString("devcloud: ")
+	writeOp(&b, e.Method, e.Path)
+	b.WriteString("transport: ")
+	cause := e.Err
+	for {
+		var ue *url.Error
+		if !stderrors.As(cause, &ue) {
+			break
+		}
+		cause = ue.Err
+	}
+	if cause != nil {
+		b.WriteString(cause.Error())
+	} else {
+		b.WriteString("no response")
+	}
+	writeTail(&b, "", e.Attempts)
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *TransportError) Unwrap() error { return e.Err }
+
+func writeOp(b *strings.Builder, method, path string) {
+	if method == "" && path == "" {
+		return
+	}
+	b.WriteString(method)
+	if path != "" {
+		if method != "" {
+			b.WriteString(" ")
+		}
+		if i := strings.IndexAny(path, "?#"); i >= 0 {
+			path = path[:i]
+		}
+		b.WriteString(path)
+	}
+	b.WriteString(": ")
+}
+
+func writeTail(b *strings.Builder, requestID string, attempts int) {
+	if requestID == "" && attempts == 0 {
+		return
+	}
+	b.WriteString(" (")
+	if requestID != "" {
+		b.WriteString("request id ")
+		b.WriteString(strconv.Quote(clip(requestID, 128)))
+		if attempts > 0 {
+			b.WriteString(", ")
+		}
+	}
+	if attempts == 1 {
+		b.WriteString("1 attempt")
+	} else if attempts > 1 {
+		b.WriteString(strconv.Itoa(attempts))
+		b.WriteString(" attempts")
+	}
+	b.WriteString(")")
+}
+
+// clip cuts s to at most n bytes on a rune boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
