@@ -1,7 +1,6 @@
 package errors
 
 import (
-	stderrors "errors"
 	"net/url"
 	"strconv"
 	"strings"
@@ -81,7 +80,7 @@ func (e *APIError) Error() string {
 	}
 	if e.Err != nil {
 		b.WriteString(": ")
-		b.WriteString(e.Err.Error())
+		b.WriteString(causeText(e.Err))
 	}
 	return b.String()
 }
@@ -149,8 +148,9 @@ type TransportError struct {
 	Attempts int
 	// Method and Path name the call; Path never carries the query.
 	Method, Path string
-	// Err is the cause. A *url.Error is unwrapped in Error so the URL, which
-	// may carry query values, is never shown.
+	// Err is the cause. Error drops the `Op "URL": ` part of any *url.Error
+	// in it and cuts that URL to scheme, host and path wherever else it
+	// appears, so no query value is ever shown.
 	Err error
 }
 
@@ -160,16 +160,8 @@ func (e *TransportError) Error() string {
 	b.WriteString("devcloud: ")
 	writeOp(&b, e.Method, e.Path)
 	b.WriteString("transport: ")
-	cause := e.Err
-	for {
-		var ue *url.Error
-		if !stderrors.As(cause, &ue) {
-			break
-		}
-		cause = ue.Err
-	}
-	if cause != nil {
-		b.WriteString(cause.Error())
+	if e.Err != nil {
+		b.WriteString(causeText(e.Err))
 	} else {
 		b.WriteString("no response")
 	}
@@ -216,6 +208,54 @@ func writeTail(b *strings.Builder, requestID string, attempts int) {
 		b.WriteString(" attempts")
 	}
 	b.WriteString(")")
+}
+
+// causeText returns err's text on one line with the URL of every *url.Error
+// in its tree taken out. The `Op "URL": ` framing that url.Error adds is
+// removed, which keeps what wraps it ("retry budget exhausted: …") and what it
+// wraps ("dial tcp …: connection refused"); a URL quoted some other way is cut
+// to scheme, host and path.
+func causeText(err error) string {
+	s := err.Error()
+	walkErrors(err, 0, func(err error) {
+		ue, ok := err.(*url.Error)
+		if !ok || ue.URL == "" {
+			return
+		}
+		quoted := strconv.Quote(ue.URL)
+		s = strings.ReplaceAll(s, ue.Op+" "+quoted+": ", "")
+		safe := redactURL(ue.URL)
+		s = strings.ReplaceAll(s, quoted, strconv.Quote(safe))
+		s = strings.ReplaceAll(s, ue.URL, safe)
+	})
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", "; ")), " ")
+}
+
+// walkErrors calls f on err and every error it wraps, depth first. The depth
+// bound guards against a chain that wraps itself.
+func walkErrors(err error, depth int, f func(error)) {
+	if err == nil || depth > 32 {
+		return
+	}
+	f(err)
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		walkErrors(u.Unwrap(), depth+1, f)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			walkErrors(e, depth+1, f)
+		}
+	}
+}
+
+// redactURL returns raw without user info, query and fragment.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(url)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // clip cuts s to at most n bytes on a rune boundary.

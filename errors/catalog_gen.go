@@ -2,11 +2,233 @@
 
 package errors
 
-// Catalog codes.
+// The catalog's codes: the HTTP statuses, then the platform's logic codes by
+// range (1xxxx login and session, 2xxxx general, 3xxxx devices and licenses,
+// 4xxxx services).
 const (
+	// BadRequest is 400: 请求不合法，包体格式错误 (bad request: the request body is malformed).
+	BadRequest Code = 400
+	// Forbidden is 403: 禁止访问 (access is forbidden).
+	Forbidden Code = 403
+	// NotFound is 404: 请求失败 (the request failed: not found).
+	NotFound Code = 404
+	// InternalServerError is 500: 服务器内部错误 (internal server error).
+	InternalServerError Code = 500
+	// NotImplemented is 501: 服务未实现 (the service is not implemented).
+	NotImplemented Code = 501
+	// BadGateway is 502: 网关错误，服务不可用 (bad gateway: the service is unavailable).
+	BadGateway Code = 502
+	// ServiceUnavailable is 503: 服务不可用 (the service is unavailable).
+	ServiceUnavailable Code = 503
+	// GatewayTimeout is 504: 后端服务不可用或者处理超时 (the backend service is unavailable or timed out).
+	GatewayTimeout Code = 504
+
+	// LoginInfoIncomplete is 10000: 登录信息不完整 (the login information is incomplete).
+	LoginInfoIncomplete Code = 10000
+	// NotLoggedIn is 10001: 未登录 (not logged in, or the session is gone).
+	NotLoggedIn Code = 10001
+	// LoginTimeout is 10002: 登录超时 (the login session has expired).
+	LoginTimeout Code = 10002
+	// LoginError is 10003: 登录异常 (the login failed).
+	LoginError Code = 10003
+	// LoginTooFrequent is 10004: 登录次数过于频繁 (too many logins in a short time; wait before logging in again).
+	LoginTooFrequent Code = 10004
+	// LoginSigInvalid is 10005: 登录sig错误 (the login signature Sig is wrong).
+	LoginSigInvalid Code = 10005
+	// LoginTimeInvalid is 10006: 登录时间异常 (the login timestamp is off, usually a skewed client clock).
+	LoginTimeInvalid Code = 10006
+	// CSRFTokenInvalid is 10007: CSRF Token校验失败 (the CSRF token check failed).
+	CSRFTokenInvalid Code = 10007
+
+	// UnknownInternalError is 20000: 未知内部错误，通常是联调使用的环境不同导致 (unknown internal error, usually because the integration environments differ).
+	UnknownInternalError Code = 20000
+	// InsufficientPermission is 20001: 权限不足 (insufficient permissions).
+	InsufficientPermission Code = 20001
+	// DataNotFound is 20002: 数据不存在 (the data does not exist).
+	DataNotFound Code = 20002
+	// SendMessageFailed is 20003: 发送消息异常 (sending the message failed on the platform).
+	SendMessageFailed Code = 20003
+	// DataFormatInvalid is 20004: 数据格式错误 (the data format is invalid).
+	DataFormatInvalid Code = 20004
+	// SendMessageTimeout is 20005: 发送消息超时 (sending the message timed out).
 	SendMessageTimeout Code = 20005
+	// ValueNotFound is 20006: 查询不到值. (the query found no value).
+	ValueNotFound Code = 20006
+	// ValueExceedsLimit is 20007: 超出规定值 (a value exceeds the allowed limit).
+	ValueExceedsLimit Code = 20007
+	// DuplicateLongPoll is 20008: 同一个IP发送了多个长轮询请求 (the same IP sent several long-polling requests at once).
+	DuplicateLongPoll Code = 20008
+	// WeChatAccessTokenUnavailable is 20009: 获取不到微信access_token (the platform could not obtain a WeChat access_token).
+	WeChatAccessTokenUnavailable Code = 20009
+	// NotGatewayDevice is 20010: 非网管设备查询子节点信息 (child nodes were queried on a device that is not a gateway).
+	NotGatewayDevice Code = 20010
+	// ReadPostDataFailed is 20011: 读取POST数据出错 (the POST data of the request could not be read).
+	ReadPostDataFailed Code = 20011
+	// QQConditionNotMet is 20012: QQ不满足本次请求条件 (the QQ account does not meet the conditions of this request).
+	QQConditionNotMet Code = 20012
+	// GetServerAddressFailed is 20013: 获取服务器地址出错 (the platform failed to get a server address).
+	GetServerAddressFailed Code = 20013
+	// DatabaseError is 20014: 数据库操作失败 (a database operation failed on the platform).
+	DatabaseError Code = 20014
+	// UploadTokenInvalid is 20015: token无效，文件上传时校验返回 (the token is invalid; returned by the check during a file upload).
+	UploadTokenInvalid Code = 20015
+	// FileUploadFailed is 20016: 文件上传失败或者未上传文件 (the file upload failed, or no file was uploaded).
+	FileUploadFailed Code = 20016
+	// CallbackVerificationFailed is 20017: 验证回调接口失败 (verifying the callback endpoint failed).
+	CallbackVerificationFailed Code = 20017
+	// DeviceAlreadyBound is 20018: 设备已绑定，无法绑定到其他项目 (the device is already bound and cannot be bound to another project).
+	DeviceAlreadyBound Code = 20018
+	// OperationFailed is 20019: 操作失败 (the operation failed on the platform).
+	OperationFailed Code = 20019
+	// RecordingNotStarted is 20020: 未启动录像 (recording has not been started).
+	RecordingNotStarted Code = 20020
+	// FileTooLarge is 20021: 文件大小过大，无法返回 (the file is too large to be returned).
+	FileTooLarge Code = 20021
+	// MessageServiceError is 20022: 消息服务异常 (the message service failed).
+	MessageServiceError Code = 20022
+	// InvalidEndpoint is 20023: 接口无效 (the API endpoint is invalid).
+	InvalidEndpoint Code = 20023
+	// DeviceNotStreaming is 20024: 设备未推流 (the device is not pushing a stream).
+	DeviceNotStreaming Code = 20024
+	// InvalidParameterValue is 20029: 参数不合理 (a parameter value is unreasonable).
+	InvalidParameterValue Code = 20029
+	// UserNotRegistered is 20030: 未注册用户 (the user is not registered).
+	UserNotRegistered Code = 20030
+	// NoPermission is 20031: 无权限 (no permission).
+	NoPermission Code = 20031
+	// MissingParameter is 20032: 参数缺失 (a required parameter is missing).
+	MissingParameter Code = 20032
+	// APICallFailed is 20033: 调用API接口失败 (the platform failed to call an API).
+	APICallFailed Code = 20033
+	// InvalidSourceData is 20034: 源数据不合理 (the source data is unreasonable).
+	InvalidSourceData Code = 20034
+	// DatabaseOperationFailed is 20035: 数据库操作失败 (a database operation failed on the platform; same text as 20014 but a distinct code).
+	DatabaseOperationFailed Code = 20035
+	// ResourceNotFound is 20404: 资源不存在 (the resource does not exist).
+	ResourceNotFound Code = 20404
+	// PayloadTooLarge is 20413: 请求包体或文件大小超过限制 (the request body or file exceeds the size limit).
+	PayloadTooLarge Code = 20413
+	// FeatureNotImplemented is 20501: 功能未实现 (the feature is not implemented on the platform).
+	FeatureNotImplemented Code = 20501
+
+	// InviteCodeExists is 30001: 邀请码已经存在，在生成系统注册邀请码时可能返回的异常信息 (the invitation code already exists; may be returned when generating system registration invitation codes).
+	InviteCodeExists Code = 30001
+	// InvalidParameter is 30002: 参数错误 (a parameter is wrong).
+	InvalidParameter Code = 30002
+	// DuplicateSN is 30003: SN重复 (the serial number (SN) is a duplicate).
+	DuplicateSN Code = 30003
+	// AppIDNotBound is 30004: App ID未绑定账号 (the App ID is not bound to an account).
+	AppIDNotBound Code = 30004
+	// BindDeviceError is 30005: 绑定设备发生异常 (binding the device failed with an error on the platform).
+	BindDeviceError Code = 30005
+	// WeChatDeviceCheckFailed is 30006: 微信校验设备信息时失败 (WeChat rejected the device information during verification).
+	WeChatDeviceCheckFailed Code = 30006
+	// DeviceSyncFormatError is 30007: 同步设备信息时格式错误 (the device information synced has a format error).
+	DeviceSyncFormatError Code = 30007
+	// ServerReadPostDataFailed is 30008: 服务端获取post数据内容出错 (the server failed to read the POST data).
+	ServerReadPostDataFailed Code = 30008
+	// LicenseRequestInvalid is 30009: 设备获取license时参数错误 (the device requested a license with wrong parameters).
+	LicenseRequestInvalid Code = 30009
+	// LicenseAlreadyIssued is 30010: 该设备已经取过license (this device has already obtained a license).
+	LicenseAlreadyIssued Code = 30010
+	// LicenseExhausted is 30011: license已用完，请稍后再试 (the licenses are used up; try again later).
+	LicenseExhausted Code = 30011
+	// IllegalDevice is 30012: 非法设备 (the device is not a legitimate device).
+	IllegalDevice Code = 30012
+	// DeviceBindUnbindFailed is 31001: 设备绑定/解绑失败 (binding or unbinding the device failed on the platform).
+	DeviceBindUnbindFailed Code = 31001
+	// NoBoundDevice is 31002: 无绑定设备 (no device is bound).
+	NoBoundDevice Code = 31002
+
+	// ServiceNotFound is 40001: 服务不存在 (the service does not exist).
+	ServiceNotFound Code = 40001
+	// ServiceNotPublished is 40002: 服务未发布 (the service is not published).
+	ServiceNotPublished Code = 40002
+	// ServiceAccessDenied is 40003: 应用没有权限访问服务 (the application has no permission to access the service).
+	ServiceAccessDenied Code = 40003
+	// ServiceInvocationError is 40004: 应用调用服务发生异常 (the service failed while the application was calling it).
+	ServiceInvocationError Code = 40004
+	// ServiceCallbackTypeInvalid is 40005: 服务回调类型错误 (the service's callback type is wrong).
+	ServiceCallbackTypeInvalid Code = 40005
+	// ServiceAPINotFound is 40006: 服务对应的api不存在 (the service's API does not exist).
+	ServiceAPINotFound Code = 40006
+	// ServiceRouteInvalid is 40007: 服务地址或者api路由错误 (the service address or API route is wrong).
+	ServiceRouteInvalid Code = 40007
 )
 
+// catalog holds every entry in ascending code order, which Lookup's binary
+// search relies on.
 var catalog = [...]Info{
+	{Code: BadRequest, Name: "BadRequest", Message: "请求不合法，包体格式错误", Description: "bad request: the request body is malformed", Category: CategoryClient, Action: ActionFail},
+	{Code: Forbidden, Name: "Forbidden", Message: "禁止访问", Description: "access is forbidden", Category: CategoryClient, Action: ActionFail},
+	{Code: NotFound, Name: "NotFound", Message: "请求失败", Description: "the request failed: not found", Category: CategoryClient, Action: ActionFail},
+	{Code: InternalServerError, Name: "InternalServerError", Message: "服务器内部错误", Description: "internal server error", Category: CategoryServer, Action: ActionRetryIdempotent},
+	{Code: NotImplemented, Name: "NotImplemented", Message: "服务未实现", Description: "the service is not implemented", Category: CategoryServer, Action: ActionFail},
+	{Code: BadGateway, Name: "BadGateway", Message: "网关错误，服务不可用", Description: "bad gateway: the service is unavailable", Category: CategoryServer, Action: ActionRetry},
+	{Code: ServiceUnavailable, Name: "ServiceUnavailable", Message: "服务不可用", Description: "the service is unavailable", Category: CategoryServer, Action: ActionRetry},
+	{Code: GatewayTimeout, Name: "GatewayTimeout", Message: "后端服务不可用或者处理超时", Description: "the backend service is unavailable or timed out", Category: CategoryServer, Action: ActionRetry},
+	{Code: LoginInfoIncomplete, Name: "LoginInfoIncomplete", Message: "登录信息不完整", Description: "the login information is incomplete", Category: CategoryAuth, Action: ActionFail},
+	{Code: NotLoggedIn, Name: "NotLoggedIn", Message: "未登录", Description: "not logged in, or the session is gone", Category: CategoryAuth, Action: ActionRelogin},
+	{Code: LoginTimeout, Name: "LoginTimeout", Message: "登录超时", Description: "the login session has expired", Category: CategoryAuth, Action: ActionRelogin},
+	{Code: LoginError, Name: "LoginError", Message: "登录异常", Description: "the login failed", Category: CategoryAuth, Action: ActionFail},
+	{Code: LoginTooFrequent, Name: "LoginTooFrequent", Message: "登录次数过于频繁", Description: "too many logins in a short time; wait before logging in again", Category: CategoryThrottle, Action: ActionLoginCooldown},
+	{Code: LoginSigInvalid, Name: "LoginSigInvalid", Message: "登录sig错误", Description: "the login signature Sig is wrong", Category: CategoryAuth, Action: ActionFail},
+	{Code: LoginTimeInvalid, Name: "LoginTimeInvalid", Message: "登录时间异常", Description: "the login timestamp is off, usually a skewed client clock", Category: CategoryAuth, Action: ActionReloginClockSkew},
+	{Code: CSRFTokenInvalid, Name: "CSRFTokenInvalid", Message: "CSRF Token校验失败", Description: "the CSRF token check failed", Category: CategoryAuth, Action: ActionRelogin},
+	{Code: UnknownInternalError, Name: "UnknownInternalError", Message: "未知内部错误，通常是联调使用的环境不同导致", Description: "unknown internal error, usually because the integration environments differ", Category: CategoryServer, Action: ActionFail},
+	{Code: InsufficientPermission, Name: "InsufficientPermission", Message: "权限不足", Description: "insufficient permissions", Category: CategoryClient, Action: ActionFail},
+	{Code: DataNotFound, Name: "DataNotFound", Message: "数据不存在", Description: "the data does not exist", Category: CategoryClient, Action: ActionFail},
+	{Code: SendMessageFailed, Name: "SendMessageFailed", Message: "发送消息异常", Description: "sending the message failed on the platform", Category: CategoryServer, Action: ActionRetry},
+	{Code: DataFormatInvalid, Name: "DataFormatInvalid", Message: "数据格式错误", Description: "the data format is invalid", Category: CategoryClient, Action: ActionFail},
 	{Code: SendMessageTimeout, Name: "SendMessageTimeout", Message: "发送消息超时", Description: "sending the message timed out", Category: CategoryServer, Action: ActionRetry},
+	{Code: ValueNotFound, Name: "ValueNotFound", Message: "查询不到值.", Description: "the query found no value", Category: CategoryClient, Action: ActionFail},
+	{Code: ValueExceedsLimit, Name: "ValueExceedsLimit", Message: "超出规定值", Description: "a value exceeds the allowed limit", Category: CategoryClient, Action: ActionFail},
+	{Code: DuplicateLongPoll, Name: "DuplicateLongPoll", Message: "同一个IP发送了多个长轮询请求", Description: "the same IP sent several long-polling requests at once", Category: CategoryClient, Action: ActionFail},
+	{Code: WeChatAccessTokenUnavailable, Name: "WeChatAccessTokenUnavailable", Message: "获取不到微信access_token", Description: "the platform could not obtain a WeChat access_token", Category: CategoryServer, Action: ActionFail},
+	{Code: NotGatewayDevice, Name: "NotGatewayDevice", Message: "非网管设备查询子节点信息", Description: "child nodes were queried on a device that is not a gateway", Category: CategoryClient, Action: ActionFail},
+	{Code: ReadPostDataFailed, Name: "ReadPostDataFailed", Message: "读取POST数据出错", Description: "the POST data of the request could not be read", Category: CategoryClient, Action: ActionFail},
+	{Code: QQConditionNotMet, Name: "QQConditionNotMet", Message: "QQ不满足本次请求条件", Description: "the QQ account does not meet the conditions of this request", Category: CategoryClient, Action: ActionFail},
+	{Code: GetServerAddressFailed, Name: "GetServerAddressFailed", Message: "获取服务器地址出错", Description: "the platform failed to get a server address", Category: CategoryServer, Action: ActionRetry},
+	{Code: DatabaseError, Name: "DatabaseError", Message: "数据库操作失败", Description: "a database operation failed on the platform", Category: CategoryServer, Action: ActionFail},
+	{Code: UploadTokenInvalid, Name: "UploadTokenInvalid", Message: "token无效，文件上传时校验返回", Description: "the token is invalid; returned by the check during a file upload", Category: CategoryClient, Action: ActionFail},
+	{Code: FileUploadFailed, Name: "FileUploadFailed", Message: "文件上传失败或者未上传文件", Description: "the file upload failed, or no file was uploaded", Category: CategoryClient, Action: ActionFail},
+	{Code: CallbackVerificationFailed, Name: "CallbackVerificationFailed", Message: "验证回调接口失败", Description: "verifying the callback endpoint failed", Category: CategoryClient, Action: ActionFail},
+	{Code: DeviceAlreadyBound, Name: "DeviceAlreadyBound", Message: "设备已绑定，无法绑定到其他项目", Description: "the device is already bound and cannot be bound to another project", Category: CategoryClient, Action: ActionFail},
+	{Code: OperationFailed, Name: "OperationFailed", Message: "操作失败", Description: "the operation failed on the platform", Category: CategoryServer, Action: ActionFail},
+	{Code: RecordingNotStarted, Name: "RecordingNotStarted", Message: "未启动录像", Description: "recording has not been started", Category: CategoryClient, Action: ActionFail},
+	{Code: FileTooLarge, Name: "FileTooLarge", Message: "文件大小过大，无法返回", Description: "the file is too large to be returned", Category: CategoryClient, Action: ActionFail},
+	{Code: MessageServiceError, Name: "MessageServiceError", Message: "消息服务异常", Description: "the message service failed", Category: CategoryServer, Action: ActionRetry},
+	{Code: InvalidEndpoint, Name: "InvalidEndpoint", Message: "接口无效", Description: "the API endpoint is invalid", Category: CategoryClient, Action: ActionFail},
+	{Code: DeviceNotStreaming, Name: "DeviceNotStreaming", Message: "设备未推流", Description: "the device is not pushing a stream", Category: CategoryClient, Action: ActionFail},
+	{Code: InvalidParameterValue, Name: "InvalidParameterValue", Message: "参数不合理", Description: "a parameter value is unreasonable", Category: CategoryClient, Action: ActionFail},
+	{Code: UserNotRegistered, Name: "UserNotRegistered", Message: "未注册用户", Description: "the user is not registered", Category: CategoryClient, Action: ActionFail},
+	{Code: NoPermission, Name: "NoPermission", Message: "无权限", Description: "no permission", Category: CategoryClient, Action: ActionFail},
+	{Code: MissingParameter, Name: "MissingParameter", Message: "参数缺失", Description: "a required parameter is missing", Category: CategoryClient, Action: ActionFail},
+	{Code: APICallFailed, Name: "APICallFailed", Message: "调用API接口失败", Description: "the platform failed to call an API", Category: CategoryServer, Action: ActionFail},
+	{Code: InvalidSourceData, Name: "InvalidSourceData", Message: "源数据不合理", Description: "the source data is unreasonable", Category: CategoryClient, Action: ActionFail},
+	{Code: DatabaseOperationFailed, Name: "DatabaseOperationFailed", Message: "数据库操作失败", Description: "a database operation failed on the platform; same text as 20014 but a distinct code", Category: CategoryServer, Action: ActionFail},
+	{Code: ResourceNotFound, Name: "ResourceNotFound", Message: "资源不存在", Description: "the resource does not exist", Category: CategoryClient, Action: ActionFail},
+	{Code: PayloadTooLarge, Name: "PayloadTooLarge", Message: "请求包体或文件大小超过限制", Description: "the request body or file exceeds the size limit", Category: CategoryClient, Action: ActionFail},
+	{Code: FeatureNotImplemented, Name: "FeatureNotImplemented", Message: "功能未实现", Description: "the feature is not implemented on the platform", Category: CategoryServer, Action: ActionFail},
+	{Code: InviteCodeExists, Name: "InviteCodeExists", Message: "邀请码已经存在，在生成系统注册邀请码时可能返回的异常信息", Description: "the invitation code already exists; may be returned when generating system registration invitation codes", Category: CategoryClient, Action: ActionFail},
+	{Code: InvalidParameter, Name: "InvalidParameter", Message: "参数错误", Description: "a parameter is wrong", Category: CategoryClient, Action: ActionFail},
+	{Code: DuplicateSN, Name: "DuplicateSN", Message: "SN重复", Description: "the serial number (SN) is a duplicate", Category: CategoryClient, Action: ActionFail},
+	{Code: AppIDNotBound, Name: "AppIDNotBound", Message: "App ID未绑定账号", Description: "the App ID is not bound to an account", Category: CategoryClient, Action: ActionFail},
+	{Code: BindDeviceError, Name: "BindDeviceError", Message: "绑定设备发生异常", Description: "binding the device failed with an error on the platform", Category: CategoryServer, Action: ActionFail},
+	{Code: WeChatDeviceCheckFailed, Name: "WeChatDeviceCheckFailed", Message: "微信校验设备信息时失败", Description: "WeChat rejected the device information during verification", Category: CategoryClient, Action: ActionFail},
+	{Code: DeviceSyncFormatError, Name: "DeviceSyncFormatError", Message: "同步设备信息时格式错误", Description: "the device information synced has a format error", Category: CategoryClient, Action: ActionFail},
+	{Code: ServerReadPostDataFailed, Name: "ServerReadPostDataFailed", Message: "服务端获取post数据内容出错", Description: "the server failed to read the POST data", Category: CategoryServer, Action: ActionFail},
+	{Code: LicenseRequestInvalid, Name: "LicenseRequestInvalid", Message: "设备获取license时参数错误", Description: "the device requested a license with wrong parameters", Category: CategoryClient, Action: ActionFail},
+	{Code: LicenseAlreadyIssued, Name: "LicenseAlreadyIssued", Message: "该设备已经取过license", Description: "this device has already obtained a license", Category: CategoryClient, Action: ActionFail},
+	{Code: LicenseExhausted, Name: "LicenseExhausted", Message: "license已用完，请稍后再试", Description: "the licenses are used up; try again later", Category: CategoryThrottle, Action: ActionRetryThrottle},
+	{Code: IllegalDevice, Name: "IllegalDevice", Message: "非法设备", Description: "the device is not a legitimate device", Category: CategoryClient, Action: ActionFail},
+	{Code: DeviceBindUnbindFailed, Name: "DeviceBindUnbindFailed", Message: "设备绑定/解绑失败", Description: "binding or unbinding the device failed on the platform", Category: CategoryServer, Action: ActionFail},
+	{Code: NoBoundDevice, Name: "NoBoundDevice", Message: "无绑定设备", Description: "no device is bound", Category: CategoryClient, Action: ActionFail},
+	{Code: ServiceNotFound, Name: "ServiceNotFound", Message: "服务不存在", Description: "the service does not exist", Category: CategoryClient, Action: ActionFail},
+	{Code: ServiceNotPublished, Name: "ServiceNotPublished", Message: "服务未发布", Description: "the service is not published", Category: CategoryClient, Action: ActionFail},
+	{Code: ServiceAccessDenied, Name: "ServiceAccessDenied", Message: "应用没有权限访问服务", Description: "the application has no permission to access the service", Category: CategoryClient, Action: ActionFail},
+	{Code: ServiceInvocationError, Name: "ServiceInvocationError", Message: "应用调用服务发生异常", Description: "the service failed while the application was calling it", Category: CategoryServer, Action: ActionFail},
+	{Code: ServiceCallbackTypeInvalid, Name: "ServiceCallbackTypeInvalid", Message: "服务回调类型错误", Description: "the service's callback type is wrong", Category: CategoryClient, Action: ActionFail},
+	{Code: ServiceAPINotFound, Name: "ServiceAPINotFound", Message: "服务对应的api不存在", Description: "the service's API does not exist", Category: CategoryClient, Action: ActionFail},
+	{Code: ServiceRouteInvalid, Name: "ServiceRouteInvalid", Message: "服务地址或者api路由错误", Description: "the service address or API route is wrong", Category: CategoryClient, Action: ActionFail},
 }

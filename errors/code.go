@@ -31,7 +31,8 @@ func (c Code) Info() (Info, bool) { return Lookup(int(c)) }
 
 // Category returns the category of c. Codes outside the catalog are placed by
 // their range: 429 is throttling, other 4xx are client errors, 5xx server
-// errors, 1xxxx session errors; anything else is CategoryUnknown.
+// errors, 10000…10999 login and session errors; anything else is
+// CategoryUnknown.
 func (c Code) Category() Category {
 	if info, ok := Lookup(int(c)); ok {
 		return info.Category
