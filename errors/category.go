@@ -52,8 +52,9 @@ const (
 	ActionFail Action = iota
 	// ActionRetry retries with exponential backoff and full jitter.
 	ActionRetry
-	// ActionRetryIdempotent retries only idempotent calls (GET, HEAD, PUT,
-	// DELETE, OPTIONS, or a call marked idempotent / carrying an idempotency key).
+	// ActionRetryIdempotent retries only idempotent calls: GET, HEAD, PUT,
+	// DELETE, OPTIONS, or a call the application marked idempotent. An
+	// idempotency key alone does not count: the server may have acted.
 	ActionRetryIdempotent
 	// ActionRetryThrottle retries on the slower, throttle-class backoff.
 	ActionRetryThrottle

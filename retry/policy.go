@@ -63,6 +63,10 @@ func (p *Policy) Set(code apierrors.Code, r Rule) *Policy {
 	if p.rules == nil {
 		p.rules = make(map[apierrors.Code]Rule)
 	}
+	if r.Backoff != nil {
+		b := *r.Backoff // the policy keeps its own copy
+		r.Backoff = &b
+	}
 	p.rules[code] = r
 	return p
 }
@@ -83,13 +87,18 @@ func (p *Policy) Rule(code apierrors.Code) Rule {
 	if r.MaxAttempts <= 0 {
 		r.MaxAttempts = max(p.MaxAttempts, 1)
 	}
-	if r.Backoff == nil {
-		b := p.Backoff
-		if r.Action == apierrors.ActionRetryThrottle {
-			b = p.ThrottleBackoff
-		}
-		r.Backoff = &b
+	var b Backoff
+	switch {
+	case r.Backoff != nil:
+		b = *r.Backoff // a copy: changing the result does not change p
+	case r.Action == apierrors.ActionRetryThrottle:
+		b = p.ThrottleBackoff
+	case r.Action == apierrors.ActionLoginCooldown:
+		b = p.LoginCooldown
+	default:
+		b = p.Backoff
 	}
+	r.Backoff = &b
 	return r
 }
 

@@ -1,6 +1,7 @@
 package retry
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,12 +16,16 @@ func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	if value == "" {
 		return 0, false
 	}
-	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
-		if secs < 0 {
+	if value[0] >= '0' && value[0] <= '9' {
+		// delay-seconds is digits only (RFC 9110 §10.2.3); anything longer
+		// than a year, even past int64, is a year.
+		const year = 365 * 24 * 60 * 60
+		secs, err := strconv.ParseUint(value, 10, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
 			return 0, false
 		}
-		if secs > int64(24*time.Hour/time.Second)*365 {
-			secs = int64(24*time.Hour/time.Second) * 365
+		if err != nil || secs > year {
+			secs = year
 		}
 		return time.Duration(secs) * time.Second, true
 	}

@@ -68,6 +68,12 @@ func (p *Policy) NewRetryer(rnd func() float64) *Retryer {
 // Decide judges a failed attempt. ctx is the caller's context and now the
 // clock's time, used to read an HTTP-date Retry-After.
 func (r *Retryer) Decide(ctx context.Context, a Attempt, now time.Time) Decision {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if a.Err == nil {
+		return Decision{Action: apierrors.ActionFail}
+	}
 	if ctx.Err() != nil {
 		return Decision{Action: apierrors.ActionFail, Cause: ctx.Err()}
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"net/http"
 
 	"github.com/cenkalti/backoff/v4"
 )
@@ -44,6 +45,10 @@ func ClassifyTransport(ctx context.Context, err error) (class TransportClass, ti
 	var perm *backoff.PermanentError
 	if errors.As(err, &perm) {
 		return Permanent, timeout
+	}
+	if errors.Is(err, http.ErrSchemeMismatch) {
+		// An https URL pointing at a plain-HTTP port: a configuration error.
+		return Permanent, false
 	}
 	var dnsErr *net.DNSError
 	if errors.As(err, &dnsErr) && dnsErr.IsNotFound {

@@ -1,0 +1,215 @@
+package retry_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/devcloud/devcloud-go/retry"
+)
+
+func TestDefaultBudgetIsAWSRetryQuota(t *testing.T) {
+	want := retry.BudgetConfig{Capacity: 500, RetryCost: 5, TimeoutCost: 10, SuccessRefund: 1}
+	if got := retry.DefaultBudget(); got != want {
+		t.Fatalf("DefaultBudget() = %+v, want %+v", got, want)
+	}
+	if got := retry.NewBudget(retry.DefaultBudget()).Tokens(); got != 500 {
+		t.Fatalf("new budget holds %d tokens, want 500", got)
+	}
+}
+
+func TestBudgetGrantsCapacityDividedByCostThenRefuses(t *testing.T) {
+	tests := []struct {
+		name    string
+		timeout bool
+		granted int
+	}{
+		{"retry costs 5: 100 retries", false, 100},
+		{"timeout retry costs 10: 50 retries", true, 50},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := retry.NewBudget(retry.DefaultBudget())
+			granted := 0
+			for b.Acquire(tt.timeout) {
+				granted++
+				if granted > 500 {
+					t.Fatal("budget never ran dry")
+				}
+			}
+			if granted != tt.granted {
+				t.Fatalf("granted %d retries, want %d", granted, tt.granted)
+			}
+			if got := b.Tokens(); got != 0 {
+				t.Fatalf("Tokens() = %d after draining, want 0", got)
+			}
+			for range 3 {
+				if b.Acquire(false) || b.Acquire(true) {
+					t.Fatal("Acquire granted a retry from an empty budget")
+				}
+			}
+			if got := b.Tokens(); got != 0 {
+				t.Fatalf("Tokens() = %d after refusals, want 0", got)
+			}
+		})
+	}
+}
+
+func TestBudgetRefusesTimeoutRetryWhenOnlyARetryFits(t *testing.T) {
+	b := retry.NewBudget(retry.DefaultBudget())
+	for range 99 {
+		if !b.Acquire(false) {
+			t.Fatal("Acquire refused before the budget ran low")
+		}
+	}
+	if got := b.Tokens(); got != 5 {
+		t.Fatalf("Tokens() = %d after 99 retries, want 5", got)
+	}
+	if b.Acquire(true) {
+		t.Fatal("timeout retry (cost 10) granted with 5 tokens left")
+	}
+	if got := b.Tokens(); got != 5 {
+		t.Fatalf("a refused Acquire took tokens: %d left, want 5", got)
+	}
+	if !b.Acquire(false) {
+		t.Fatal("retry (cost 5) refused with 5 tokens left")
+	}
+	if got := b.Tokens(); got != 0 {
+		t.Fatalf("Tokens() = %d, want 0", got)
+	}
+}
+
+func TestBudgetSuccessRefundsOneUpToCapacity(t *testing.T) {
+	tests := []struct {
+		name      string
+		retries   int // Acquire(false) before the successes
+		successes int
+		want      int
+	}{
+		{"full bucket stays at capacity", 0, 3, 500},
+		{"one retry, three successes", 1, 3, 498},
+		{"one retry, five successes refill exactly", 1, 5, 500},
+		{"one retry, ten successes never exceed capacity", 1, 10, 500},
+		{"drained bucket, five successes buy one retry", 100, 5, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := retry.NewBudget(retry.DefaultBudget())
+			for range tt.retries {
+				if !b.Acquire(false) {
+					t.Fatal("Acquire refused while filling the scenario")
+				}
+			}
+			for range tt.successes {
+				b.Success()
+			}
+			if got := b.Tokens(); got != tt.want {
+				t.Fatalf("Tokens() = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBudgetRefundUnlocksRetryAfterDraining(t *testing.T) {
+	b := retry.NewBudget(retry.DefaultBudget())
+	for b.Acquire(false) {
+	}
+	for i := 1; i <= 4; i++ {
+		b.Success()
+		if b.Acquire(false) {
+			t.Fatalf("retry granted after %d refunds (%d tokens), want refusal until 5", i, i)
+		}
+	}
+	b.Success()
+	if !b.Acquire(false) {
+		t.Fatal("retry refused with 5 refunded tokens")
+	}
+}
+
+func TestDisabledBudgetAlwaysAllowsAndKeepsItsTokens(t *testing.T) {
+	cfg := retry.DefaultBudget()
+	cfg.Disabled = true
+	b := retry.NewBudget(cfg)
+	for i := range 1000 {
+		if !b.Acquire(i%2 == 0) {
+			t.Fatalf("disabled budget refused Acquire #%d", i+1)
+		}
+	}
+	b.Success()
+	if got := b.Tokens(); got != 500 {
+		t.Fatalf("Tokens() = %d, want 500 (unchanged)", got)
+	}
+}
+
+func TestZeroBudgetConfigAllowsEveryRetry(t *testing.T) {
+	// The zero BudgetConfig is documented as a disabled budget.
+	b := retry.NewBudget(retry.BudgetConfig{})
+	for i := range 1000 {
+		if !b.Acquire(i%2 == 0) {
+			t.Fatalf("zero-config budget refused Acquire #%d", i+1)
+		}
+	}
+	if got := b.Tokens(); got != 0 {
+		t.Fatalf("Tokens() = %d, want 0", got)
+	}
+}
+
+func TestNilBudgetAllowsEveryRetry(t *testing.T) {
+	var b *retry.Budget
+	for range 1000 {
+		if !b.Acquire(false) || !b.Acquire(true) {
+			t.Fatal("nil budget refused a retry")
+		}
+	}
+	b.Success() // must not panic
+	if got := b.Tokens(); got != 0 {
+		t.Fatalf("nil Tokens() = %d, want 0", got)
+	}
+}
+
+func TestBudgetConcurrentAcquireNeverOverdraws(t *testing.T) {
+	const goroutines, triesEach = 100, 5
+	b := retry.NewBudget(retry.DefaultBudget())
+	var granted atomic.Int64
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for range triesEach {
+				if b.Acquire(false) {
+					granted.Add(1)
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	if got := granted.Load(); got != 100 {
+		t.Fatalf("granted %d retries across %d goroutines, want exactly 100", got, goroutines)
+	}
+	if got := b.Tokens(); got != 0 {
+		t.Fatalf("Tokens() = %d, want 0", got)
+	}
+}
+
+func TestBudgetConcurrentSuccessNeverExceedsCapacity(t *testing.T) {
+	b := retry.NewBudget(retry.DefaultBudget())
+	for range 10 {
+		b.Acquire(false) // 450 left
+	}
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b.Success()
+		}()
+	}
+	wg.Wait()
+	if got := b.Tokens(); got != 500 {
+		t.Fatalf("Tokens() = %d after 100 concurrent refunds from 450, want 500", got)
+	}
+}

@@ -1,0 +1,86 @@
+package retry_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/devcloud/devcloud-go/retry"
+)
+
+// now is a Thursday, so the HTTP-date forms below name the right weekday.
+var now = time.Date(2025, time.January, 2, 3, 4, 5, 0, time.UTC)
+
+const year = 365 * 24 * time.Hour
+
+func TestParseRetryAfter(t *testing.T) {
+	tests := []struct {
+		name   string
+		value  string
+		want   time.Duration
+		wantOK bool
+	}{
+		{"delay-seconds", "2", 2 * time.Second, true},
+		{"delay-seconds with surrounding space", " 7 ", 7 * time.Second, true},
+		{"zero seconds", "0", 0, true},
+		{"negative seconds are malformed", "-1", 0, false},
+		{"text is malformed", "abc", 0, false},
+		{"empty value", "", 0, false},
+		{"blank value", "   ", 0, false},
+		{"fractional seconds are malformed", "1.5", 0, false},
+		{"IMF-fixdate 5s after now", now.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second, true},
+		{"IMF-fixdate literal", "Thu, 02 Jan 2025 03:04:35 GMT", 30 * time.Second, true},
+		{"IMF-fixdate equal to now", "Thu, 02 Jan 2025 03:04:05 GMT", 0, true},
+		{"IMF-fixdate in the past gives 0", "Thu, 02 Jan 2025 03:00:00 GMT", 0, true},
+		{"IMF-fixdate years in the past gives 0", "Sun, 06 Nov 1994 08:49:37 GMT", 0, true},
+		{"RFC 850 date", "Thursday, 02-Jan-25 03:04:15 GMT", 10 * time.Second, true},
+		{"ANSI C asctime date", "Thu Jan  2 03:04:25 2025", 20 * time.Second, true},
+		{"date with the wrong layout", "2025-01-02T03:04:15Z", 0, false},
+		{"one year of seconds is kept", "31536000", year, true},
+		{"one second over a year is clamped", "31536001", year, true},
+		{"huge seconds clamped to a year", "99999999999", year, true},
+		{"max int64 seconds clamped to a year", "9223372036854775807", year, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := retry.ParseRetryAfter(tt.value, now)
+			if got != tt.want || ok != tt.wantOK {
+				t.Fatalf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tt.value, got, ok, tt.want, tt.wantOK)
+			}
+		})
+	}
+}
+
+func TestParseRetryAfterReadsDatesRelativeToNow(t *testing.T) {
+	value := "Thu, 02 Jan 2025 03:05:05 GMT" // now + 1 min
+	for _, tt := range []struct {
+		now  time.Time
+		want time.Duration
+	}{
+		{now, time.Minute},
+		{now.Add(45 * time.Second), 15 * time.Second},
+		{now.Add(2 * time.Minute), 0},
+		// A clock in another zone reads the same instant.
+		{now.In(time.FixedZone("CST", 8*3600)), time.Minute},
+	} {
+		got, ok := retry.ParseRetryAfter(value, tt.now)
+		if !ok || got != tt.want {
+			t.Errorf("ParseRetryAfter(%q, %v) = %v, %v; want %v, true", value, tt.now, got, ok, tt.want)
+		}
+	}
+}
+
+func TestParseRetryAfterClampsSecondsBeyondInt64(t *testing.T) {
+	got, ok := retry.ParseRetryAfter("99999999999999999999", now)
+	if !ok || got != year {
+		t.Fatalf("ParseRetryAfter(20 nines) = %v, %v; want %v, true", got, ok, year)
+	}
+}
+
+func TestParseRetryAfterTakesDigitsOnly(t *testing.T) {
+	for _, v := range []string{"+5", "5s", "1.5", "0x10"} {
+		if d, ok := retry.ParseRetryAfter(v, time.Now()); ok {
+			t.Errorf("ParseRetryAfter(%q) = %v, true; want malformed", v, d)
+		}
+	}
+}
