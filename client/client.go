@@ -1,0 +1,152 @@
+package client
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/devcloud/devcloud-go/retry"
+)
+
+// Client calls the device cloud platform. It is safe for concurrent use and
+// meant to be shared: its session, its single-flight login and its retry
+// budget are per client.
+type Client struct {
+	baseURL   string
+	rc        *resty.Client
+	policy    *retry.Policy
+	budget    *retry.Budget
+	sessions  *sessions
+	hasLogin  bool
+	loginPath string
+	timeout   time.Duration
+	maxBody   int64
+	headers   http.Header // sent on every request, session headers excluded
+	auth      string
+	csrf      string
+	idem      string
+	logger    *slog.Logger
+	hook      AttemptHook
+	clock     retry.Clock
+	rnd       func() float64
+}
+
+// New returns a client for the platform at baseURL (scheme and host, and an
+// optional path prefix). Without WithCredentials or WithLogin it sends no
+// session headers.
+func New(baseURL string, opts ...Option) (*Client, error) {
+	u, err := url.Parse(baseURL)
+	if err != nil {
+		return nil, &InputError{Field: "baseURL", Reason: "not a URL"}
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return nil, &InputError{Field: "baseURL", Reason: "want http(s)://host[/prefix]"}
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return nil, &InputError{Field: "baseURL", Reason: "must not carry a query, fragment or user info"}
+	}
+	cfg := config{
+		policy:        retry.DefaultPolicy(),
+		timeout:       DefaultTimeout,
+		loginTimeout:  DefaultLoginTimeout,
+		loginPath:     DefaultLoginPath,
+		refreshMargin: DefaultRefreshMargin,
+		maxBody:       DefaultMaxResponseBytes,
+		authHeader:    "Authorization",
+		csrfHeader:    "X-Csrf-Token",
+		idemHeader:    "Idempotency-Key",
+		clock:         retry.SystemClock(),
+		userAgent:     "devcloud-go",
+	}
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+
+	rc := cfg.resty
+	switch {
+	case rc != nil:
+	case cfg.httpClient != nil:
+		rc = resty.NewWithClient(cfg.httpClient)
+	default:
+		rc = resty.New()
+	}
+	rc.SetRetryCount(0)
+	rc.SetLogger(quietLogger{})
+
+	c := &Client{
+		baseURL:   strings.TrimRight(u.String(), "/"),
+		rc:        rc,
+		policy:    cfg.policy,
+		budget:    retry.NewBudget(cfg.policy.Budget),
+		loginPath: cfg.loginPath,
+		timeout:   cfg.timeout,
+		maxBody:   cfg.maxBody,
+		headers:   make(http.Header),
+		auth:      cfg.authHeader,
+		csrf:      cfg.csrfHeader,
+		idem:      cfg.idemHeader,
+		logger:    cfg.logger,
+		hook:      cfg.hook,
+		clock:     cfg.clock,
+		rnd:       cfg.rnd,
+	}
+	for k, v := range cfg.defaultHeaders {
+		c.headers[k] = v
+	}
+	c.headers.Set("Accept", "application/json")
+	if cfg.userAgent != "" {
+		c.headers.Set("User-Agent", cfg.userAgent)
+	}
+	store := cfg.store
+	if store == nil {
+		store = NewMemoryStore()
+	}
+	c.sessions = &sessions{
+		store:   store,
+		policy:  cfg.policy,
+		clock:   cfg.clock,
+		margin:  cfg.refreshMargin,
+		timeout: cfg.loginTimeout,
+		backoff: cfg.policy.LoginCooldown,
+		rnd:     cfg.rnd,
+	}
+	switch {
+	case cfg.login != nil:
+		c.sessions.login, c.hasLogin = cfg.login, true
+	case cfg.appID != "":
+		c.sessions.login, c.hasLogin = c.defaultLogin(cfg.appID, cfg.secret), true
+	}
+	return c, nil
+}
+
+// Logins returns how many times the client has called its login function.
+func (c *Client) Logins() int { return int(c.sessions.logins.Load()) }
+
+// Session returns the current session, logging in if there is none yet.
+func (c *Client) Session(ctx context.Context) (Session, error) {
+	if !c.hasLogin {
+		return Session{}, &InputError{Field: "credentials", Reason: "the client has no login (WithCredentials or WithLogin)"}
+	}
+	return c.sessions.current(ctx)
+}
+
+// RetryBudget returns the tokens left in the client's retry budget.
+func (c *Client) RetryBudget() int { return c.budget.Tokens() }
+
+// quietLogger keeps resty silent: its messages may carry URLs with query
+// values. The SDK logs through WithLogger instead.
+type quietLogger struct{}
+
+func (quietLogger) Errorf(string, ...any) {}
+func (quietLogger) Warnf(string, ...any)  {}
+func (quietLogger) Debugf(string, ...any) {}

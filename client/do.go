@@ -1,0 +1,400 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	stderrors "errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cenkalti/backoff/v4"
+	"github.com/google/uuid"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/retry"
+)
+
+// ErrResponseTooLarge is the cause of a TransportError for a response body
+// larger than WithMaxResponseBytes allows.
+var ErrResponseTooLarge = stderrors.New("response body exceeds the client's size limit")
+
+// request is one call, prepared once and sent by every attempt.
+type request struct {
+	method, path string
+	name         string // path without query, for errors, logs and hooks
+	body         []byte
+	idemKey      string
+	call         *callConfig
+}
+
+// result is what one attempt saw.
+type result struct {
+	status int
+	header http.Header
+	err    error
+}
+
+// Do calls the platform: method and path (relative to the base URL), in
+// encoded as the JSON body (nil for none; []byte and json.RawMessage are sent
+// as they are), and the success payload decoded into out (nil to discard).
+//
+// Failures come back typed: *errors.APIError for a platform or HTTP failure,
+// *errors.DecodeError for a body that does not decode, *errors.TransportError
+// when no response was read, *InputError for arguments that cannot be sent.
+// The retry policy decides what is retried, relogged or failed; every attempt
+// of a call sends the same body and, for non-idempotent methods, the same
+// Idempotency-Key.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts ...CallOption) error {
+	if ctx == nil {
+		return &InputError{Field: "ctx", Reason: "nil context"}
+	}
+	req, err := c.prepare(method, path, in, opts)
+	if err != nil {
+		return err
+	}
+	idempotent := isIdempotent(req.method)
+	if req.call.idempotent != nil {
+		idempotent = *req.call.idempotent
+	}
+	if !idempotent && req.idemKey == "" {
+		req.idemKey = uuid.NewString()
+	}
+
+	retryer := c.policy.NewRetryer(c.rnd)
+	sent, tries, loginWaits := 0, 0, 0
+	relogged := false
+	for {
+		var sess Session
+		if c.hasLogin {
+			if sess, err = c.sessions.current(ctx); err != nil {
+				// A throttled or unreachable login endpoint is waited
+				// out, within the call's attempts and deadline; any other
+				// login failure is final.
+				wait, ok := c.sessions.cooldownLeft(err)
+				if ok && loginWaits < c.policy.MaxAttempts-1 && !req.call.noRetry && fits(ctx, c.clock.Now().Add(wait)) {
+					loginWaits++
+					if err := c.clock.Sleep(ctx, wait); err == nil {
+						continue
+					}
+				}
+				return c.finish(req, loginFailed(err), sent)
+			}
+		}
+		sent++
+		tries++
+		start := c.clock.Now()
+		res := c.attempt(ctx, req, sess, out)
+		info := AttemptInfo{Attempt: sent, Method: req.method, Path: req.name, Status: res.status, Err: res.err, Elapsed: c.clock.Now().Sub(start)}
+		if res.err == nil {
+			c.budget.Success()
+			c.observe(info)
+			return nil
+		}
+		info.Code, _ = apierrors.CodeOf(res.err)
+		info.RequestID = apierrors.RequestIDOf(res.err)
+		if req.call.noRetry {
+			c.observe(info)
+			return c.finish(req, res.err, sent)
+		}
+
+		d := retryer.Decide(ctx, retry.Attempt{
+			Number: tries, Err: res.err, Header: res.header,
+			Idempotent: idempotent, IdempotencyKey: req.idemKey != "",
+		}, c.clock.Now())
+		info.Action, info.Delay = d.Action, d.Delay
+		setRetryAfter(res.err, d.RetryAfter)
+
+		switch d.Action {
+		case apierrors.ActionRelogin, apierrors.ActionReloginClockSkew:
+			if !c.hasLogin || relogged {
+				// A session code right after a fresh login is the
+				// platform's final word, not a reason to loop.
+				info.Action = apierrors.ActionFail
+				c.observe(info)
+				return c.finish(req, res.err, sent)
+			}
+			c.observe(info)
+			relogged = true
+			tries--
+			if d.Action == apierrors.ActionReloginClockSkew {
+				c.sessions.correctClock(res.header)
+			}
+			if _, err := c.sessions.refresh(ctx, sess.Generation); err != nil {
+				if ctx.Err() != nil {
+					return c.finish(req, withCause(res.err, ctx.Err()), sent)
+				}
+				return c.finish(req, loginFailed(err), sent)
+			}
+			continue
+
+		case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
+			if !fits(ctx, c.clock.Now().Add(d.Delay)) {
+				info.Action = apierrors.ActionFail
+				c.observe(info)
+				return c.finish(req, withCause(res.err, fmt.Errorf("retry in %v would pass the deadline: %w", d.Delay, context.DeadlineExceeded)), sent)
+			}
+			if !c.budget.Acquire(d.Timeout) {
+				info.Action = apierrors.ActionFail
+				c.observe(info)
+				return c.finish(req, withCause(res.err, retry.ErrBudgetExhausted), sent)
+			}
+			c.observe(info)
+			if err := c.clock.Sleep(ctx, d.Delay); err != nil {
+				return c.finish(req, withCause(res.err, err), sent)
+			}
+			continue
+		}
+		info.Action = apierrors.ActionFail
+		c.observe(info)
+		if d.Cause != nil {
+			res.err = withCause(res.err, d.Cause)
+		}
+		return c.finish(req, res.err, sent)
+	}
+}
+
+// prepare checks the arguments and encodes the body once for all attempts.
+func (c *Client) prepare(method, path string, in any, opts []CallOption) (*request, error) {
+	if method == "" || strings.ContainsAny(method, " \t\r\n/?#") {
+		return nil, &InputError{Field: "method", Reason: "not an HTTP method"}
+	}
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	req := &request{method: strings.ToUpper(method), path: path, name: stripQuery(path), call: &callConfig{}}
+	for _, o := range opts {
+		if o != nil {
+			o(req.call)
+		}
+	}
+	req.idemKey = req.call.idempotencyKey
+	switch v := in.(type) {
+	case nil:
+	case []byte:
+		req.body = v
+	case json.RawMessage:
+		req.body = v
+	case io.Reader:
+		b, err := io.ReadAll(v)
+		if err != nil {
+			return nil, &InputError{Field: "in", Reason: "cannot read the request body", Err: err}
+		}
+		req.body = b
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, &InputError{Field: "in", Reason: "cannot encode the request body as JSON", Err: err}
+		}
+		req.body = b
+	}
+	return req, nil
+}
+
+func checkPath(path string) error {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return &InputError{Field: "path", Reason: "must start with a single /"}
+	}
+	if strings.ContainsAny(path, " \t\r\n") {
+		return &InputError{Field: "path", Reason: "must not contain white space"}
+	}
+	return nil
+}
+
+// attempt sends one request with the session's headers and decodes the
+// answer into out. It never retries.
+func (c *Client) attempt(ctx context.Context, req *request, sess Session, out any) result {
+	actx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	r := c.rc.R()
+	r.SetContext(actx)
+	r.SetDoNotParseResponse(true)
+	h := r.Header
+	for k, v := range c.headers {
+		// Clipped, so a per-call Add copies instead of writing into the
+		// client's shared slice.
+		h[k] = v[:len(v):len(v)]
+	}
+	if sess.Token != "" {
+		h[c.auth] = []string{"Bearer " + sess.Token}
+	}
+	if sess.CSRFToken != "" {
+		h[c.csrf] = []string{sess.CSRFToken}
+	}
+	if req.idemKey != "" {
+		h[c.idem] = []string{req.idemKey}
+	}
+	for _, kv := range req.call.headers {
+		h.Add(kv[0], kv[1])
+	}
+	if req.body != nil {
+		h["Content-Type"] = []string{"application/json"}
+		r.SetBody(req.body)
+	}
+	if len(req.call.query) > 0 {
+		r.SetQueryParamsFromValues(req.call.query)
+	}
+	resp, err := r.Execute(req.method, c.baseURL+req.path)
+	if err != nil {
+		if resp != nil && resp.RawBody() != nil {
+			resp.RawBody().Close()
+		}
+		return result{err: &apierrors.TransportError{Err: err}}
+	}
+	raw := resp.RawBody()
+	defer raw.Close()
+	body, err := readBody(raw, resp.RawResponse.ContentLength, c.maxBody)
+	status, header := resp.StatusCode(), resp.Header()
+	if err != nil {
+		if err == ErrResponseTooLarge {
+			// Sending the call again brings the same body back.
+			err = backoff.Permanent(err)
+		}
+		return result{status: status, header: header, err: &apierrors.TransportError{Err: err}}
+	}
+	return result{status: status, header: header, err: DecodeResponse(status, header, body, out)}
+}
+
+// readBody reads the whole body, failing once it passes limit. A known
+// length sizes the buffer up front (plus one byte, so EOF needs no growth).
+func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	if length > limit {
+		return nil, ErrResponseTooLarge
+	}
+	size := int64(512)
+	if length >= 0 {
+		size = length + 1
+	}
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, ErrResponseTooLarge
+		}
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
+// finish fills in what the call knows and the attempt did not: method, path
+// and attempts.
+func (c *Client) finish(req *request, err error, sent int) error {
+	annotate(err, req.method, req.name, sent)
+	if c.logger != nil {
+		c.logger.LogAttrs(context.Background(), slog.LevelWarn, "devcloud call failed",
+			slog.String("method", req.method), slog.String("path", req.name),
+			slog.Int("attempts", sent), slog.String("error", err.Error()))
+	}
+	return err
+}
+
+// loginFailed wraps a login failure so the caller can tell it from the
+// call's own failure; errors.Is still matches the login's code.
+func loginFailed(err error) error {
+	var le *LoginError
+	if stderrors.As(err, &le) || stderrors.Is(err, context.Canceled) || stderrors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &LoginError{Err: err}
+}
+
+func annotate(err error, method, path string, attempts int) {
+	path = stripQuery(path)
+	var ae *apierrors.APIError
+	if stderrors.As(err, &ae) && ae.Method == "" {
+		ae.Method, ae.Path, ae.Attempts = method, path, attempts
+		return
+	}
+	var de *apierrors.DecodeError
+	if stderrors.As(err, &de) && de.Method == "" {
+		de.Method, de.Path, de.Attempts = method, path, attempts
+		return
+	}
+	var te *apierrors.TransportError
+	if stderrors.As(err, &te) && te.Method == "" {
+		te.Method, te.Path, te.Attempts = method, path, attempts
+	}
+}
+
+// withCause attaches the reason a call stopped early to its last error, so
+// errors.Is matches both the platform code and the cause.
+func withCause(err, cause error) error {
+	var ae *apierrors.APIError
+	if stderrors.As(err, &ae) && ae.Err == nil {
+		ae.Err = cause
+		return err
+	}
+	var te *apierrors.TransportError
+	if stderrors.As(err, &te) {
+		te.Err = stderrors.Join(te.Err, cause)
+		return err
+	}
+	var de *apierrors.DecodeError
+	if stderrors.As(err, &de) {
+		de.Err = stderrors.Join(de.Err, cause)
+	}
+	return err
+}
+
+func setRetryAfter(err error, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	var ae *apierrors.APIError
+	if stderrors.As(err, &ae) {
+		ae.RetryAfter = d
+	}
+}
+
+func (c *Client) observe(info AttemptInfo) {
+	if c.hook != nil {
+		c.hook(info)
+	}
+	if c.logger != nil && c.logger.Enabled(context.Background(), slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.Int("attempt", info.Attempt), slog.String("method", info.Method),
+			slog.String("path", info.Path), slog.Int("status", info.Status),
+			slog.Int("code", int(info.Code)), slog.String("action", info.Action.String()),
+			slog.Duration("delay", info.Delay), slog.Duration("elapsed", info.Elapsed),
+		}
+		if info.RequestID != "" {
+			attrs = append(attrs, slog.String("request_id", info.RequestID))
+		}
+		if info.Err != nil {
+			attrs = append(attrs, slog.String("error", info.Err.Error()))
+		}
+		c.logger.LogAttrs(context.Background(), slog.LevelDebug, "devcloud attempt", attrs...)
+	}
+}
+
+// fits reports whether t is before ctx's deadline, if it has one.
+func fits(ctx context.Context, t time.Time) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || !t.After(dl)
+}
+
+func isIdempotent(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodPut, http.MethodDelete, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+func stripQuery(path string) string {
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		return path[:i]
+	}
+	return path
+}

@@ -1,0 +1,88 @@
+package client
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
+)
+
+// DefaultLoginPath is where the default login posts its signed request.
+const DefaultLoginPath = "/v1/login"
+
+// loginRequest is the default login's body.
+type loginRequest struct {
+	AppId     string //nolint:revive // the platform's field name
+	Timestamp int64
+	Nonce     string
+	Sig       string
+}
+
+// loginResponse is the default login's success payload (inside Response).
+type loginResponse struct {
+	Token     string
+	CSRFToken string
+	ExpiresIn int64
+	RequestId string //nolint:revive // the platform's field name
+}
+
+// Sign returns the default login's signature: the lowercase hex
+// HMAC-SHA256, keyed by secret, of appID, timestamp and nonce joined by
+// newlines.
+func Sign(secret, appID string, timestamp int64, nonce string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(appID))
+	m.Write([]byte{'\n'})
+	m.Write(strconv.AppendInt(nil, timestamp, 10))
+	m.Write([]byte{'\n'})
+	m.Write([]byte(nonce))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// defaultLogin posts a freshly signed request (new timestamp and nonce each
+// time) to the login path. On 10006 it learns the server's clock offset from
+// the Date header, so the caller's next attempt is signed with the server's
+// time.
+func (c *Client) defaultLogin(appID, secret string) LoginFunc {
+	return func(ctx context.Context) (Session, error) {
+		now := c.sessions.now()
+		req := loginRequest{AppId: appID, Timestamp: now.Unix(), Nonce: uuid.NewString()}
+		req.Sig = Sign(secret, appID, req.Timestamp, req.Nonce)
+		body, err := json.Marshal(req)
+		if err != nil {
+			return Session{}, &InputError{Field: "credentials", Reason: "cannot encode the login request", Err: err}
+		}
+		var out loginResponse
+		start := c.clock.Now()
+		res := c.attempt(ctx, &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{}}, Session{}, &out)
+		info := AttemptInfo{Attempt: 1, Method: "POST", Path: c.loginPath, Status: res.status, Err: res.err, Login: true, Elapsed: c.clock.Now().Sub(start)}
+		info.Code, _ = apierrors.CodeOf(res.err)
+		info.RequestID = apierrors.RequestIDOf(res.err)
+		c.observe(info)
+		if res.err != nil {
+			if code, ok := apierrors.CodeOf(res.err); ok && code == apierrors.Code(10006) {
+				c.sessions.correctClock(res.header)
+			}
+			annotate(res.err, "POST", c.loginPath, 1)
+			return Session{}, res.err
+		}
+		if out.Token == "" {
+			return Session{}, &apierrors.DecodeError{
+				HTTPStatus: res.status, Reason: "login response has no Token",
+				Method: "POST", Path: c.loginPath, Attempts: 1,
+			}
+		}
+		s := Session{Token: out.Token, CSRFToken: out.CSRFToken}
+		if out.ExpiresIn > 0 {
+			s.ExpiresAt = now.Add(time.Duration(out.ExpiresIn) * time.Second)
+		}
+		return s, nil
+	}
+}
