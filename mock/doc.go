@@ -1,0 +1,36 @@
+// Package mock fakes the device cloud platform so an application can test
+// its use of the SDK offline, in its own _test.go files.
+//
+// It comes in two flavours that share one vocabulary, the [Reply]:
+//
+//   - [Server] (from [NewServer] or [StartServer]) is a real HTTP server on a
+//     loopback port. It logs clients in with the platform's signed login,
+//     checks the session and CSRF token on every call, runs scripted routes,
+//     and performs faults for real on the socket: resets, truncated, slow and
+//     oversized bodies. Use it for end-to-end tests and demos.
+//   - [Mock] (from [New]) is an httpmock transport bound to one HTTP client:
+//     no socket, no session checks, just scripted answers, call counts and
+//     assertions. Use it for fast unit tests of the code that calls the SDK.
+//     It never touches http.DefaultTransport, so tests using it can run with
+//     t.Parallel.
+//
+// A route is scripted with a list of Replies answered in order; the last one
+// then repeats, or [Exhausted] makes any further call fail the test:
+//
+//	srv.On("GET", "/v1/devices",
+//		mock.Code(20005).Times(2), // 发送消息超时, twice
+//		mock.OK(map[string]any{"Devices": []string{"d1"}}),
+//	)
+//
+// Replies: [OK] (the {"Response": {...}} success), [Code] (the Error
+// envelope with the catalog's text), [Status], [HTML] (a gateway page),
+// [Raw], [LoginOK] (for the login route), and faults: [ResetBeforeResponse],
+// [ResetMidBody], [TruncatedJSON], [SlowHeaders], [SlowBody], [Oversized],
+// [NetworkError], [ConnectionRefused]. Modifiers such as
+// [Reply.WithRetryAfter], [Reply.WithDelay] and [Reply.Flat] adjust a reply.
+//
+// Both flavours know the app [DefaultAppID] with [DefaultSecret] and answer
+// logins on [DefaultLoginPath]; both record every request ([Request]) with
+// what it was answered, so a test can assert exact counts of attempts and
+// logins.
+package mock

@@ -1,0 +1,157 @@
+package mock_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/devcloud/devcloud-go/mock"
+)
+
+// A fake platform on a loopback port: log in as the SDK does, then call a
+// route scripted to fail once with 20005 before it answers.
+func ExampleServer() {
+	srv := mock.NewServer() // in a test: mock.StartServer(t)
+	defer srv.Close()
+	srv.On("GET", "/v1/devices",
+		mock.Code(20005), // 发送消息超时
+		mock.OK(map[string]any{"Devices": []string{"d1", "d2"}}),
+	)
+
+	resp, err := http.Post(srv.URL+mock.DefaultLoginPath, "application/json",
+		bytes.NewReader(mock.LoginBody(mock.DefaultAppID, mock.DefaultSecret, time.Now(), "nonce-1")))
+	if err != nil {
+		panic(err)
+	}
+	var login struct {
+		Response struct{ Token, CSRFToken string }
+	}
+	json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+
+	for range 2 {
+		req, _ := http.NewRequest("GET", srv.URL+"/v1/devices", nil)
+		req.Header.Set("Authorization", "Bearer "+login.Response.Token)
+		req.Header.Set("X-CSRF-Token", login.Response.CSRFToken)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			panic(err)
+		}
+		var body struct {
+			Response struct {
+				Error   *struct{ Code int }
+				Devices []string
+			}
+		}
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		if e := body.Response.Error; e != nil {
+			fmt.Println(resp.StatusCode, "error", e.Code)
+		} else {
+			fmt.Println(resp.StatusCode, "devices", body.Response.Devices)
+		}
+	}
+	fmt.Println("logins:", srv.Logins(), "device calls:", srv.Count("GET", "/v1/devices"))
+	// Output:
+	// 200 error 20005
+	// 200 devices [d1 d2]
+	// logins: 1 device calls: 2
+}
+
+// Unit-testing an application's own retry against the in-process Mock. In a
+// test, pass t to mock.New: an unscripted request or one past Exhausted then
+// fails it.
+func ExampleMock_On() {
+	m := mock.New(nil)
+	m.On("GET", "/v1/devices/d1",
+		mock.HTML(502, ""),                           // the gateway's page
+		mock.OK(map[string]string{"Name": "boiler"}), // then the device
+		mock.Exhausted(),                             // and no third call
+	)
+
+	// The application code under test: one retry on a 5xx.
+	fetch := func(hc *http.Client, url string) (string, error) {
+		var last string
+		for range 2 {
+			resp, err := hc.Get(url)
+			if err != nil {
+				return "", err
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				var v struct{ Response struct{ Name string } }
+				err := json.Unmarshal(body, &v)
+				return v.Response.Name, err
+			}
+			last = resp.Status
+		}
+		return "", fmt.Errorf("gave up after %s", last)
+	}
+
+	name, err := fetch(m.HTTPClient(), m.BaseURL()+"/v1/devices/d1")
+	fmt.Println(name, err)
+	for _, c := range m.Calls() {
+		fmt.Println(c)
+	}
+	// Output:
+	// boiler <nil>
+	// #1 GET /v1/devices/d1 -> html (HTTP 502)
+	// #2 GET /v1/devices/d1 -> ok
+}
+
+// What a Code reply puts on the wire: the catalog's text in the Response
+// envelope, in a 200 for a logic code.
+func ExampleCode() {
+	m := mock.New(nil)
+	m.On("POST", "/v1/messages", mock.Code(20005).WithRequestID("req-1").WithRetryAfter(2*time.Second))
+
+	resp, err := m.HTTPClient().Post(m.BaseURL()+"/v1/messages", "application/json", strings.NewReader(`{"Text":"hi"}`))
+	if err != nil {
+		panic(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("Content-Type"), "Retry-After:", resp.Header.Get("Retry-After"))
+	fmt.Println(string(body))
+	// Output:
+	// 200 application/json; charset=utf-8 Retry-After: 2
+	// {"Response":{"Error":{"Code":20005,"Message":"发送消息超时"},"RequestId":"req-1"}}
+}
+
+// The session storm: every holder of the ended session gets 10001 until one
+// of them logs in again; a client that collapses its relogins makes exactly
+// one. Here the SDK client shares its session between 50 goroutines.
+func ExampleServer_InvalidateSessions() {
+	srv := mock.NewServer()
+	defer srv.Close()
+	srv.On("GET", "/v1/devices", mock.OK(nil))
+	c, err := srv.NewClient()
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	if err := c.Do(ctx, "GET", "/v1/devices", nil, nil); err != nil {
+		panic(err)
+	}
+
+	srv.InvalidateSessions()
+	errs := make(chan error, 50)
+	for range 50 {
+		go func() { errs <- c.Do(ctx, "GET", "/v1/devices", nil, nil) }()
+	}
+	failed := 0
+	for range 50 {
+		if <-errs != nil {
+			failed++
+		}
+	}
+	fmt.Println("failed calls:", failed, "logins:", srv.Logins())
+	// Output:
+	// failed calls: 0 logins: 2
+}

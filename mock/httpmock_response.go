@@ -1,0 +1,63 @@
+package mock
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+)
+
+// respond turns a rendered reply into what the Mock's transport returns;
+// faults become the transport error or failing body an http.Client would
+// see from a real connection.
+func respond(req *http.Request, rep Reply, p response) (*http.Response, error) {
+	ctx := req.Context()
+	if err := sleep(ctx, rep.delay); err != nil {
+		return nil, err
+	}
+	switch rep.kind {
+	case KindResetBeforeResponse:
+		return nil, errConnReset()
+	case KindNetworkError:
+		return nil, rep.err
+	case KindSlowHeaders:
+		if err := sleep(ctx, rep.dur); err != nil {
+			return nil, err
+		}
+	}
+	resp := &http.Response{
+		Status:        fmt.Sprintf("%03d %s", p.status, http.StatusText(p.status)),
+		StatusCode:    p.status,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Header:        p.header,
+		ContentLength: int64(p.length()),
+		Request:       req,
+	}
+	switch rep.kind {
+	case KindResetMidBody:
+		resp.Body = &failingBody{data: p.body[:len(p.body)/2], err: errConnReset()}
+	case KindSlowBody:
+		resp.Body = newSlowBody(ctx, p.body, rep.dur)
+	default:
+		resp.Body = io.NopCloser(p.open())
+	}
+	return resp, nil
+}
+
+// sleep waits d, or returns the context's error if it ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

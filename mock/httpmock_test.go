@@ -1,0 +1,403 @@
+package mock
+
+import (
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestMockLogin(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []Option
+		body   []byte
+		want   int
+		logins int
+	}{
+		{"default app", nil, LoginBody(DefaultAppID, DefaultSecret, time.Now(), "n"), 0, 1},
+		{"added app", []Option{WithApp("app2", "s2")}, LoginBody("app2", "s2", time.Now(), "n"), 0, 1},
+		{"wrong secret", nil, LoginBody(DefaultAppID, "nope", time.Now(), "n"), 10005, 0},
+		{"unknown app", nil, LoginBody("stranger", "s", time.Now(), "n"), 10003, 0},
+		{"missing fields", nil, []byte(`{"AppId":"devcloud-mock-app"}`), 10000, 0},
+		{"timestamps are not checked", nil, LoginBody(DefaultAppID, DefaultSecret, time.Now().Add(-time.Hour), "n"), 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := New(t, tt.opts...)
+			a := do(t, m.HTTPClient(), "POST", m.BaseURL()+DefaultLoginPath, auth{}, tt.body)
+			if a.code() != tt.want {
+				t.Fatalf("got %v, want code %d", a, tt.want)
+			}
+			if tt.want == 0 {
+				r := a.response()
+				if r["Token"] == "" || r["CSRFToken"] == "" || r["ExpiresIn"] != float64(3600) {
+					t.Fatalf("login answer %v", a)
+				}
+			}
+			m.AssertLogins(t, tt.logins)
+			if m.LoginAttempts() != 1 {
+				t.Fatalf("LoginAttempts() = %d", m.LoginAttempts())
+			}
+		})
+	}
+}
+
+func TestMockOnLogin(t *testing.T) {
+	m := New(t, WithLoginPath("/auth"), WithSessionTTL(10*time.Minute))
+	m.OnLogin(Code(10004), LoginOK().WithRequestID("login-1"))
+	c := m.HTTPClient()
+	first := do(t, c, "POST", m.BaseURL()+"/auth", auth{}, LoginBody(DefaultAppID, DefaultSecret, time.Now(), "n1"))
+	second := do(t, c, "POST", m.BaseURL()+"/auth", auth{}, LoginBody(DefaultAppID, DefaultSecret, time.Now(), "n2"))
+	if first.code() != 10004 || second.code() != 0 || second.response()["RequestId"] != "login-1" || second.response()["ExpiresIn"] != float64(600) {
+		t.Fatalf("first %v, second %v", first, second)
+	}
+	m.AssertLogins(t, 1)
+}
+
+func TestMockScriptInOrderThenLastRepeats(t *testing.T) {
+	m := New(t)
+	m.On("GET", "/v1/devices", Code(20005).Times(2), Code(502), OK(map[string]string{"Name": "d1"}))
+	var got []string
+	for range 6 {
+		a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices?page=1", auth{}, nil)
+		got = append(got, itoa(int64(a.status))+"/"+itoa(int64(a.code())))
+	}
+	if want := "200/20005 200/20005 502/502 200/0 200/0 200/0"; strings.Join(got, " ") != want {
+		t.Fatalf("answers %q, want %q", strings.Join(got, " "), want)
+	}
+	m.AssertCalls(t, "GET", "/v1/devices", 6)
+}
+
+func TestMockExhaustedFailsTheTest(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft)
+	m.On("DELETE", "/v1/devices/d1", OK(nil), Exhausted())
+	first := do(t, m.HTTPClient(), "DELETE", m.BaseURL()+"/v1/devices/d1", auth{}, nil)
+	second := do(t, m.HTTPClient(), "DELETE", m.BaseURL()+"/v1/devices/d1", auth{}, nil)
+	if first.code() != 0 || second.status != 501 || second.code() != 501 {
+		t.Fatalf("first %v, second %v", first, second)
+	}
+	if msg := ft.joined(); !strings.Contains(msg, "DELETE /v1/devices/d1 called after its script was exhausted") {
+		t.Fatalf("failure %q", msg)
+	}
+}
+
+func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft)
+	m.On("GET", "/v1/devices", OK(nil))
+	_, err := try(m.HTTPClient(), "GET", m.BaseURL()+"/v1/device", auth{}, nil)
+	if err == nil || !strings.Contains(err.Error(), "mock: no route for GET https://devcloud.test/v1/device") {
+		t.Fatalf("Do error %v", err)
+	}
+	msg := ft.joined()
+	for _, want := range []string{"no route for GET https://devcloud.test/v1/device", "scripted routes: GET /v1/devices, POST /v1/login", "GET  /v1/device  1  unmatched"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("failure lacks %q:\n%s", want, msg)
+		}
+	}
+	if c := m.Calls(); len(c) != 1 || c[0].Reply != KindUnmatched {
+		t.Fatalf("Calls() = %v", c)
+	}
+}
+
+func TestMockWithNotFoundAnswersInstead(t *testing.T) {
+	m := New(t, WithNotFound(Code(404)))
+	a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/nowhere", auth{}, nil)
+	if a.status != 404 || a.code() != 404 {
+		t.Fatalf("got %v", a)
+	}
+	m.AssertCalls(t, "GET", "/v1/nowhere", 1)
+}
+
+func TestMockReplies(t *testing.T) {
+	tests := []struct {
+		name        string
+		reply       Reply
+		status      int
+		code        int
+		contentType string
+		body        string
+	}{
+		{"OK", OK(map[string]int{"Total": 3}).WithRequestID("r1"), 200, 0, "application/json; charset=utf-8", `{"Response":{"Total":3,"RequestId":"r1"}}`},
+		{"OK raw JSON", OK(json.RawMessage(`{ "A" : 1 }`)).WithRequestID("r2"), 200, 0, "application/json; charset=utf-8", `{"Response":{"A":1,"RequestId":"r2"}}`},
+		{"OK keeps payload RequestId", OK(map[string]string{"RequestId": "mine"}), 200, 0, "application/json; charset=utf-8", `{"Response":{"RequestId":"mine"}}`},
+		{"OK nil", OK(nil).WithRequestID("r3"), 200, 0, "application/json; charset=utf-8", `{"Response":{"RequestId":"r3"}}`},
+		{"Error", Code(10002).WithRequestID("r4"), 200, 10002, "application/json; charset=utf-8", `{"Response":{"Error":{"Code":10002,"Message":"`},
+		{"HTTP code", Code(504), 504, 504, "application/json; charset=utf-8", ``},
+		{"HTML", HTML(502, "<html>bad gateway</html>"), 502, 0, "text/html", `<html>bad gateway</html>`},
+		{"Status", Status(204), 204, 0, "", ``},
+		{"Raw", Raw(200, "text/plain", `{"Response":{"Error":{"Code":"20005"}}}`), 200, 20005, "text/plain", `"20005"`},
+	}
+	m := New(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m.On("GET", "/r", tt.reply)
+			a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/r", auth{}, nil)
+			if a.status != tt.status || a.code() != tt.code || a.header.Get("Content-Type") != tt.contentType || !strings.Contains(string(a.body), tt.body) {
+				t.Fatalf("got %v (Content-Type %q), want HTTP %d code %d %q %s", a, a.header.Get("Content-Type"), tt.status, tt.code, tt.contentType, tt.body)
+			}
+			if a.contentLength != int64(len(a.body)) || a.header.Get("Date") == "" {
+				t.Fatalf("Content-Length %d for %d bytes, Date %q", a.contentLength, len(a.body), a.header.Get("Date"))
+			}
+		})
+	}
+}
+
+func TestMockFaults(t *testing.T) {
+	custom := errors.New("proxy said no")
+	tests := []struct {
+		name    string
+		reply   Reply
+		timeout time.Duration
+		check   func(t *testing.T, a *answer, err error, took time.Duration)
+	}{
+		{"reset before response", ResetBeforeResponse(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+			if a != nil || !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("got %v, %v; want ECONNRESET from Do", a, err)
+			}
+		}},
+		{"connection refused", ConnectionRefused(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+			var op *net.OpError
+			if a != nil || !errors.Is(err, syscall.ECONNREFUSED) || !errors.As(err, &op) || op.Op != "dial" {
+				t.Fatalf("got %v, %v; want a dial ECONNREFUSED", a, err)
+			}
+		}},
+		{"network error", NetworkError(custom), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+			if a != nil || !errors.Is(err, custom) {
+				t.Fatalf("got %v, %v; want the custom error", a, err)
+			}
+		}},
+		{"reset mid body", ResetMidBody(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+			if a == nil || a.status != 200 || !errors.Is(err, syscall.ECONNRESET) || int64(len(a.body)) != a.contentLength/2 {
+				t.Fatalf("got %v, %v; want half a 200 body then ECONNRESET", a, err)
+			}
+		}},
+		{"truncated JSON", TruncatedJSON(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+			var v any
+			if err != nil || int64(len(a.body)) != a.contentLength || json.Unmarshal(a.body, &v) == nil {
+				t.Fatalf("got %v, %v; want a complete 200 with broken JSON", a, err)
+			}
+		}},
+		{"slow headers past the client timeout", SlowHeaders(2 * time.Second), 30 * time.Millisecond, func(t *testing.T, a *answer, err error, took time.Duration) {
+			if a != nil || !isTimeout(err) || took > time.Second {
+				t.Fatalf("got %v, %v after %v; want a client timeout from Do", a, err, took)
+			}
+		}},
+		{"slow body past the client timeout", SlowBody(2 * time.Second), 50 * time.Millisecond, func(t *testing.T, a *answer, err error, took time.Duration) {
+			if a == nil || a.status != 200 || !isTimeout(err) || took > time.Second {
+				t.Fatalf("got %v, %v after %v; want a 200 whose body read times out", a, err, took)
+			}
+		}},
+		{"slow body within the timeout", SlowBody(30 * time.Millisecond), time.Second, func(t *testing.T, a *answer, err error, took time.Duration) {
+			if err != nil || !json.Valid(a.body) || took < 25*time.Millisecond {
+				t.Fatalf("got %v, %v after %v", a, err, took)
+			}
+		}},
+		{"oversized", Oversized(3 << 20), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+			if err != nil || len(a.body) != 3<<20 || a.contentLength != 3<<20 || !json.Valid(a.body) {
+				t.Fatalf("got %d bytes, Content-Length %d, err %v", len(a.body), a.contentLength, err)
+			}
+		}},
+		{"tiny oversized is still JSON", Oversized(1), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+			if err != nil || !json.Valid(a.body) || int64(len(a.body)) != a.contentLength {
+				t.Fatalf("got %v, %v", a, err)
+			}
+		}},
+		{"delay", OK(nil).WithDelay(20 * time.Millisecond), time.Second, func(t *testing.T, a *answer, err error, took time.Duration) {
+			if err != nil || took < 20*time.Millisecond {
+				t.Fatalf("got %v, %v after %v", a, err, took)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := New(t)
+			m.On("GET", "/f", tt.reply)
+			c := m.HTTPClient()
+			c = &http.Client{Transport: c.Transport, Timeout: tt.timeout}
+			start := time.Now()
+			a, err := try(c, "GET", m.BaseURL()+"/f", auth{}, nil)
+			tt.check(t, a, err, time.Since(start))
+			if r := m.Calls(); len(r) != 1 || r[0].Reply != tt.reply.Kind() {
+				t.Fatalf("recorded %v", r)
+			}
+		})
+	}
+}
+
+func TestMockRecordsCalls(t *testing.T) {
+	m := New(t)
+	m.On("POST", "/v1/messages", Code(20022), OK(nil))
+	c := m.HTTPClient()
+	_, s := login(t, c, m.BaseURL(), DefaultAppID, DefaultSecret, time.Now(), "n")
+	for range 2 {
+		do(t, c, "POST", m.BaseURL()+"/v1/messages?to=d1", s, []byte(`{"Text":"hi"}`), "Idempotency-Key", "k1")
+	}
+	calls := m.Calls()
+	if len(calls) != 3 {
+		t.Fatalf("Calls() = %v", calls)
+	}
+	for i, want := range []struct {
+		attempt int
+		kind    Kind
+		code    int
+	}{{1, KindError, 20022}, {2, KindOK, 0}} {
+		r := calls[i+1]
+		if r.Seq != i+2 || r.Attempt != want.attempt || r.Reply != want.kind || r.Code != want.code ||
+			string(r.Body) != `{"Text":"hi"}` || r.IdempotencyKey != "k1" || r.Token != s.token ||
+			r.Header.Get("X-CSRF-Token") != s.csrf || r.Query.Get("to") != "d1" || r.Path != "/v1/messages" {
+			t.Errorf("call %d recorded as %+v", i+2, r)
+		}
+	}
+	if m.Count("post", "v1/messages?x=1") != 2 {
+		t.Errorf("Count does not normalise method, slash and query")
+	}
+}
+
+func TestMockAssertionsPrintWhatWasCalled(t *testing.T) {
+	m := New(t)
+	m.On("GET", "/v1/devices", Code(20005), OK(nil))
+	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
+	ft := newFakeTB(t)
+	if m.AssertCalls(ft, "GET", "/v1/devices", 2) || m.AssertLogins(ft, 1) {
+		t.Fatal("assertions passed")
+	}
+	for _, want := range []string{"GET /v1/devices called 1 times, want 2", "0 successful logins (0 attempts), want 1", "GET  /v1/devices  1  20005"} {
+		if !strings.Contains(ft.joined(), want) {
+			t.Errorf("message lacks %q:\n%s", want, ft.joined())
+		}
+	}
+	if !m.AssertCalls(t, "GET", "/v1/devices", 1) || !m.AssertLogins(t, 0) {
+		t.Fatal("true assertions failed")
+	}
+}
+
+func TestMockExpectAllConsumed(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft)
+	m.ExpectAllConsumed()
+	m.ExpectAllConsumed() // once is enough
+	m.On("GET", "/v1/devices", Code(20005).Times(2), OK(nil), Exhausted())
+	m.On("GET", "/v1/users", OK(nil))
+	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
+	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/users", auth{}, nil)
+	ft.runCleanups()
+	errs := ft.errors()
+	if len(errs) != 1 || !strings.Contains(errs[0], "GET /v1/devices: 1 of 3 scripted replies used (error 20005 ×2, ok, exhausted)") ||
+		strings.Contains(errs[0], "/v1/users:") || strings.Contains(errs[0], "/v1/login:") {
+		t.Fatalf("failures %q", errs)
+	}
+}
+
+func TestMockDateFollowsClockSkew(t *testing.T) {
+	m := New(t, WithClockSkew(-20*time.Minute))
+	m.On("GET", "/v1/time", OK(nil))
+	for _, skew := range []time.Duration{-20 * time.Minute, 20 * time.Minute} {
+		m.SetClockSkew(skew)
+		a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/time", auth{}, nil)
+		date, err := http.ParseTime(a.header.Get("Date"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if off := date.Sub(time.Now().Add(skew)); off < -2*time.Second || off > 2*time.Second {
+			t.Fatalf("Date %v is %v off now%+v", date, off, skew)
+		}
+	}
+}
+
+// Two Mocks in parallel tests, same route, different scripts: neither sees
+// the other, and the process-wide transport is never replaced.
+func TestMockIsolation(t *testing.T) {
+	before := http.DefaultTransport
+	for _, code := range []int{20005, 20022} {
+		t.Run(itoa(int64(code)), func(t *testing.T) {
+			t.Parallel()
+			m := New(t)
+			m.ExpectAllConsumed()
+			m.On("GET", "/v1/devices", Code(code).Times(20), Exhausted())
+			for range 20 {
+				if a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil); a.code() != code {
+					t.Errorf("got %v, want %d", a, code)
+				}
+			}
+			m.AssertCalls(t, "GET", "/v1/devices", 20)
+		})
+	}
+	if http.DefaultTransport != before {
+		t.Fatal("http.DefaultTransport was replaced")
+	}
+}
+
+func TestMockConcurrent(t *testing.T) {
+	m := New(t)
+	m.On("POST", "/v1/messages", Code(20005).Times(50), OK(nil))
+	var wg sync.WaitGroup
+	var failed atomic.Int64
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := try(m.HTTPClient(), "POST", m.BaseURL()+"/v1/messages", auth{}, []byte(itoa(int64(i))))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if a.code() == 20005 {
+				failed.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() != 50 || m.Count("POST", "/v1/messages") != 200 {
+		t.Fatalf("%d failures in %d calls, want 50 in 200", failed.Load(), m.Count("POST", "/v1/messages"))
+	}
+}
+
+func TestRefusedURLRefuses(t *testing.T) {
+	_, err := try(plainClient(t, time.Second), "GET", RefusedURL()+"/v1/devices", auth{}, nil)
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("got %v, want ECONNREFUSED", err)
+	}
+}
+
+func TestReplyPanicsOnMistakes(t *testing.T) {
+	m := New(t)
+	for name, f := range map[string]func(){
+		"unmarshalable payload":   func() { OK(make(chan int)) },
+		"Times(0)":                func() { OK(nil).Times(0) },
+		"no replies":              func() { m.On("GET", "/x") },
+		"Exhausted in the middle": func() { m.On("GET", "/x", Exhausted(), OK(nil)) },
+		"LoginOK off the login":   func() { m.On("GET", "/x", LoginOK()) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			f()
+		})
+	}
+}
+
+func TestMockBaseURLWithPrefix(t *testing.T) {
+	m := New(t, WithBaseURL("https://api.test/cloud/"))
+	m.On("GET", "/v1/devices", OK(nil))
+	if m.BaseURL() != "https://api.test/cloud" {
+		t.Fatalf("BaseURL() = %q", m.BaseURL())
+	}
+	do(t, m.HTTPClient(), "POST", m.BaseURL()+DefaultLoginPath, auth{}, LoginBody(DefaultAppID, DefaultSecret, time.Now(), "n"))
+	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
+	m.AssertCalls(t, "GET", "/v1/devices", 1)
+	m.AssertLogins(t, 1)
+}
