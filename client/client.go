@@ -52,7 +52,6 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	cfg := config{
 		policy:        retry.DefaultPolicy(),
-		timeout:       DefaultTimeout,
 		loginTimeout:  DefaultLoginTimeout,
 		loginPath:     DefaultLoginPath,
 		refreshMargin: DefaultRefreshMargin,

@@ -64,7 +64,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		req.idemKey = uuid.NewString()
 	}
 
-	retryer := c.policy.NewRetryer(c.rnd)
+	var retryer *retry.Retryer // made on the first failure: most calls never need one
 	sent, tries, loginWaits := 0, 0, 0
 	relogged := false
 	for {
@@ -101,6 +101,9 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 			return c.finish(req, res.err, sent)
 		}
 
+		if retryer == nil {
+			retryer = c.policy.NewRetryer(c.rnd)
+		}
 		d := retryer.Decide(ctx, retry.Attempt{
 			Number: tries, Err: res.err, Header: res.header,
 			Idempotent: idempotent, IdempotencyKey: req.idemKey != "",
@@ -207,8 +210,12 @@ func checkPath(path string) error {
 // attempt sends one request with the session's headers and decodes the
 // answer into out. It never retries.
 func (c *Client) attempt(ctx context.Context, req *request, sess Session, out any) result {
-	actx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	actx := ctx
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	r := c.rc.R()
 	r.SetContext(actx)
 	r.SetDoNotParseResponse(true)

@@ -39,9 +39,6 @@ type config struct {
 
 // Defaults of New.
 const (
-	// DefaultTimeout bounds one attempt, from sending the request to reading
-	// the whole body.
-	DefaultTimeout = 30 * time.Second
 	// DefaultLoginTimeout bounds one shared login.
 	DefaultLoginTimeout = 30 * time.Second
 	// DefaultRefreshMargin is how long before expiry a session is refreshed.
@@ -114,8 +111,12 @@ func WithRestyClient(rc *resty.Client) Option {
 	}
 }
 
-// WithTimeout bounds each attempt, body included (default 30 s). The
-// caller's context bounds the whole call, retries included.
+// WithTimeout bounds each attempt, from sending the request to reading the
+// whole body; a timed-out attempt is retried like any transport failure.
+//
+// There is no per-attempt bound by default, as in the AWS and Azure SDKs:
+// the caller's context bounds the whole call, retries included, and a
+// per-attempt context would cost every call a timer.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
