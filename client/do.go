@@ -308,10 +308,15 @@ func (c *Client) finish(req *request, err error, sent int) error {
 
 // loginFailed wraps a login failure so the caller can tell it from the
 // call's own failure; errors.Is still matches the login's code.
+// A context that ended while the call waited for the login is the call's
+// own transport failure: typed, with method, path and attempts.
 func loginFailed(err error) error {
 	var le *LoginError
-	if stderrors.As(err, &le) || stderrors.Is(err, context.Canceled) || stderrors.Is(err, context.DeadlineExceeded) {
+	if stderrors.As(err, &le) {
 		return err
+	}
+	if stderrors.Is(err, context.Canceled) || stderrors.Is(err, context.DeadlineExceeded) {
+		return &apierrors.TransportError{Err: err}
 	}
 	return &LoginError{Err: err}
 }

@@ -51,8 +51,9 @@ func (c Code) Category() Category {
 }
 
 // Action returns the SDK's default action for c: the catalog's, or for a code
-// outside the catalog, retry for 429, 502, 503 and 504, retry of idempotent
-// calls for other 5xx statuses, and fail for everything else.
+// outside the catalog, retry on the throttle schedule for 429, retry for
+// 502, 503 and 504, retry of idempotent calls for other 5xx statuses, and
+// fail for everything else.
 func (c Code) Action() Action {
 	if info, ok := Lookup(int(c)); ok {
 		return info.Action
