@@ -1,0 +1,114 @@
+package devcloud_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
+)
+
+func readme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// normalize drops indentation and blank lines, so a snippet matches the
+// body of the Example it was taken from.
+func normalize(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// TestReadmeGoSnippetsAreCompiledExamples proves every Go snippet of the
+// README stands in a test file of the repo, where the compiler and go vet
+// check it.
+func TestReadmeGoSnippetsAreCompiledExamples(t *testing.T) {
+	var tests strings.Builder
+	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, "_test.go") {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			tests.WriteString(normalize(string(b)))
+			tests.WriteString("\n")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(readme(t), -1)
+	if len(blocks) < 4 {
+		t.Fatalf("found %d Go snippets, want at least 4", len(blocks))
+	}
+	for _, b := range blocks {
+		if !strings.Contains(tests.String(), normalize(b[1])) {
+			t.Errorf("README snippet is in no _test.go file:\n%s", b[1])
+		}
+	}
+}
+
+// TestReadmeRetryTableMatchesTheCatalog checks the hand-written summary
+// table of default actions against the generated catalog.
+func TestReadmeRetryTableMatchesTheCatalog(t *testing.T) {
+	want := map[string]apierrors.Action{
+		"retry: 3 attempts":             apierrors.ActionRetry,
+		"retry on the throttle":         apierrors.ActionRetryThrottle,
+		"retry idempotent calls only":   apierrors.ActionRetryIdempotent,
+		"log in again, once":            apierrors.ActionRelogin,
+		"correct the clock offset":      apierrors.ActionReloginClockSkew,
+		"login cool-down":               apierrors.ActionLoginCooldown,
+		"fail at once with the typed e": apierrors.ActionFail,
+	}
+	listed := map[apierrors.Code]bool{}
+	num := regexp.MustCompile(`\b\d{3,5}\b`)
+	for _, line := range strings.Split(readme(t), "\n") {
+		for prefix, action := range want {
+			cells := strings.Split(line, "|")
+			if len(cells) != 4 || !strings.HasPrefix(strings.TrimSpace(cells[2]), prefix) {
+				continue
+			}
+			for _, m := range num.FindAllString(cells[1], -1) {
+				n, _ := strconv.Atoi(m)
+				info, ok := apierrors.Lookup(n)
+				if !ok {
+					continue // unknown codes such as 429 are described by range
+				}
+				listed[info.Code] = true
+				if info.Action != action {
+					t.Errorf("README lists %d under %s; the catalog says %s", n, action, info.Action)
+				}
+			}
+		}
+	}
+	for _, info := range apierrors.All() {
+		if info.Action != apierrors.ActionFail && !listed[info.Code] {
+			t.Errorf("README's retry table omits %d (%s)", info.Code, info.Action)
+		}
+	}
+}
+
+// TestReadmeStartsWithTheTwoCommands keeps the README's promise to a new
+// reader: how to run the SDK's main job and its tests.
+func TestReadmeStartsWithTheTwoCommands(t *testing.T) {
+	first := strings.Join(strings.SplitN(readme(t), "\n", 8)[:7], "\n")
+	for _, cmd := range []string{"go run ./cmd/devcloud demo", "go test ./..."} {
+		if !strings.Contains(first, cmd) {
+			t.Errorf("the README's first lines lack %q", cmd)
+		}
+	}
+}
