@@ -16,48 +16,6 @@ import (
 	"github.com/devcloud/devcloud-go/mock"
 )
 
-// fakeClock is the retry.Clock of every SDK client here: it records the
-// sleeps it is asked for and advances its time by them, so a retry sequence
-// takes microseconds and its schedule can be asserted exactly.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-// Advance moves the clock forward without a sleep, as time passing between
-// calls.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.sleeps)
-}
-
 // half puts the full jitter in the middle of its range, so every delay
 // equals the schedule's interval: 100 ms, 200 ms; 1 s, 2 s.
 func half() float64 { return 0.5 }
@@ -155,7 +113,7 @@ func loopbackHTTPClient(t testing.TB) *http.Client {
 // was built with.
 type sdk struct {
 	*client.Client
-	clock    *fakeClock
+	clock    *mock.Clock
 	attempts *attemptLog
 }
 
@@ -169,7 +127,7 @@ func (f *fake) client(t testing.TB, opts ...client.Option) *sdk {
 
 func newSDK(t testing.TB, build func(...client.Option) (*client.Client, error), opts ...client.Option) *sdk {
 	t.Helper()
-	s := &sdk{clock: newFakeClock(), attempts: &attemptLog{}}
+	s := &sdk{clock: mock.NewClock(), attempts: &attemptLog{}}
 	base := []client.Option{client.WithClock(s.clock), client.WithRandom(half), client.WithAttemptHook(s.attempts.add)}
 	c, err := build(append(base, opts...)...)
 	if err != nil {

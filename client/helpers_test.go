@@ -1,7 +1,6 @@
 package client_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,49 +10,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/devcloud/devcloud-go/client"
+	"github.com/devcloud/devcloud-go/mock"
 )
-
-// fakeClock records the sleeps it is asked for and advances its time by
-// them, so retry tests finish at once.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: time.Now()} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-func (c *fakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
 
 // reply is one scripted answer.
 type reply struct {
@@ -195,7 +155,7 @@ func half() float64 { return 0.5 }
 
 // newClient returns a client of f with credentials, a fake clock and
 // deterministic jitter.
-func newClient(t testing.TB, f *fakeAPI, clk *fakeClock, opts ...client.Option) *client.Client {
+func newClient(t testing.TB, f *fakeAPI, clk *mock.Clock, opts ...client.Option) *client.Client {
 	t.Helper()
 	base := []client.Option{client.WithCredentials("app-1", "secret-1"), client.WithClock(clk), client.WithRandom(half)}
 	c, err := client.New(f.URL, append(base, opts...)...)

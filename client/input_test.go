@@ -16,11 +16,12 @@ import (
 
 	"github.com/devcloud/devcloud-go/client"
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/mock"
 )
 
 func TestBadInputIsATypedErrorNotAPanic(t *testing.T) {
 	f := newFakeAPI(t)
-	c := newClient(t, f, newFakeClock())
+	c := newClient(t, f, mock.NewClock())
 	ctx := context.Background()
 	//nolint:staticcheck // a nil context is the bad input under test
 	var nilCtx context.Context
@@ -65,7 +66,7 @@ func TestTransportFailures(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		ln.Close()
-		clk := newFakeClock()
+		clk := mock.NewClock()
 		c, _ := client.New("http://"+addr, client.WithClock(clk), client.WithRandom(half))
 		err = c.Do(context.Background(), "POST", "/v1/x?token=CANARY", nil, nil)
 		var te *apierrors.TransportError
@@ -77,7 +78,7 @@ func TestTransportFailures(t *testing.T) {
 		}
 	})
 	t.Run("unknown host is not retried", func(t *testing.T) {
-		clk := newFakeClock()
+		clk := mock.NewClock()
 		c, _ := client.New("http://no-such-host.invalid", client.WithClock(clk))
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 		var te *apierrors.TransportError
@@ -88,7 +89,7 @@ func TestTransportFailures(t *testing.T) {
 	t.Run("an untrusted certificate is not retried", func(t *testing.T) {
 		srv := httptest.NewTLSServer(http.NotFoundHandler())
 		defer srv.Close()
-		clk := newFakeClock()
+		clk := mock.NewClock()
 		c, _ := client.New(srv.URL, client.WithClock(clk))
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 		var te *apierrors.TransportError
@@ -105,7 +106,7 @@ func TestTransportFailures(t *testing.T) {
 			case <-r.Context().Done():
 			}
 		})
-		clk := newFakeClock()
+		clk := mock.NewClock()
 		c, _ := client.New(slow.URL, client.WithClock(clk), client.WithTimeout(20*time.Millisecond))
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 		var te *apierrors.TransportError
@@ -118,7 +119,7 @@ func TestTransportFailures(t *testing.T) {
 func TestResponseOverTheSizeCapFails(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", ok(`{"Blob":"`+strings.Repeat("x", 2048)+`"}`))
-	c := newClient(t, f, newFakeClock(), client.WithMaxResponseBytes(1024))
+	c := newClient(t, f, mock.NewClock(), client.WithMaxResponseBytes(1024))
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 	var te *apierrors.TransportError
 	if !errors.As(err, &te) || !errors.Is(err, client.ErrResponseTooLarge) || te.Attempts != 1 {
@@ -129,7 +130,7 @@ func TestResponseOverTheSizeCapFails(t *testing.T) {
 func TestQueryIsSentButNeverShown(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", code(20001))
-	c := newClient(t, f, newFakeClock())
+	c := newClient(t, f, mock.NewClock())
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil, client.Query(url.Values{"sn": {"CANARY-Q"}}))
 	var got string
 	for _, r := range f.recorded() {
@@ -169,7 +170,7 @@ func TestSecretsNeverReachErrorsOrLogs(t *testing.T) {
 	var logs bytes.Buffer
 	var hooks bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newClient(t, f, newFakeClock(), client.WithLogger(logger), client.WithAttemptHook(func(i client.AttemptInfo) {
+	c := newClient(t, f, mock.NewClock(), client.WithLogger(logger), client.WithAttemptHook(func(i client.AttemptInfo) {
 		fmt.Fprintf(&hooks, "%+v\n", i)
 	}))
 	// tokens issued by the fake are tok-N; make them canaries too
@@ -180,11 +181,11 @@ func TestSecretsNeverReachErrorsOrLogs(t *testing.T) {
 		errs = append(errs, c.Do(ctx, "GET", p+"?sig="+query, nil, nil, q))
 	}
 	errs = append(errs, c.Do(ctx, "POST", "/v1/fail", map[string]string{"Password": password}, nil, q))
-	refused, _ := client.New("http://127.0.0.1:1", client.WithCredentials("app", secret), client.WithLogger(logger), client.WithClock(newFakeClock()))
+	refused, _ := client.New("http://127.0.0.1:1", client.WithCredentials("app", secret), client.WithLogger(logger), client.WithClock(mock.NewClock()))
 	errs = append(errs, refused.Do(ctx, "GET", "/v1/x?token="+query, nil, nil))
 	badLogin := newFakeAPI(t)
 	badLogin.loginHook = func(w http.ResponseWriter, r *http.Request, body []byte) bool { write(w, code(10005)); return true }
-	bl := newClient(t, badLogin, newFakeClock(), client.WithLogger(logger), client.WithCredentials("app", secret))
+	bl := newClient(t, badLogin, mock.NewClock(), client.WithLogger(logger), client.WithCredentials("app", secret))
 	errs = append(errs, bl.Do(ctx, "GET", "/v1/x?password="+password, nil, nil))
 
 	canaries := append([]string{secret, password, query, "CANARY-TOKEN", "tok-1", "csrf-tok"}, sigs...)

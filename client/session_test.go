@@ -12,6 +12,7 @@ import (
 
 	"github.com/devcloud/devcloud-go/client"
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/mock"
 )
 
 func TestReloginOn10001ReplaysTheCallOnce(t *testing.T) {
@@ -19,7 +20,7 @@ func TestReloginOn10001ReplaysTheCallOnce(t *testing.T) {
 		t.Run(apierrors.Code(c).String(), func(t *testing.T) {
 			f := newFakeAPI(t)
 			f.on("GET", "/v1/x", code(c), ok(`{"Id":"d1"}`))
-			cl := newClient(t, f, newFakeClock())
+			cl := newClient(t, f, mock.NewClock())
 			var out gadget
 			if err := cl.Do(context.Background(), "GET", "/v1/x", nil, &out); err != nil {
 				t.Fatal(err)
@@ -34,7 +35,7 @@ func TestReloginOn10001ReplaysTheCallOnce(t *testing.T) {
 func TestSessionCodeAfterAFreshLoginIsAnErrorNotALoop(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", code(10001))
-	clk := newFakeClock()
+	clk := mock.NewClock()
 	c := newClient(t, f, clk)
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 	var ae *apierrors.APIError
@@ -50,7 +51,7 @@ func TestStormOf10001sCollapsesIntoOneLogin(t *testing.T) {
 	f := newFakeAPI(t)
 	f.checkAuth = true
 	f.on("GET", "/v1/x", ok(`{"Id":"d1"}`))
-	c := newClient(t, f, newFakeClock())
+	c := newClient(t, f, mock.NewClock())
 	ctx := context.Background()
 	if err := c.Do(ctx, "GET", "/v1/x", nil, nil); err != nil { // warm session
 		t.Fatal(err)
@@ -158,7 +159,7 @@ func TestSessionIsRefreshedAheadOfExpiry(t *testing.T) {
 	f := newFakeAPI(t)
 	f.expiresIn = 600
 	f.on("GET", "/v1/x", ok(`{}`))
-	clk := newFakeClock()
+	clk := mock.NewClock()
 	c := newClient(t, f, clk)
 	ctx := context.Background()
 	c.Do(ctx, "GET", "/v1/x", nil, nil)
@@ -178,7 +179,7 @@ func TestShortSessionsAreNotRefreshedOnEveryCall(t *testing.T) {
 	f := newFakeAPI(t)
 	f.expiresIn = 30 // shorter than the 60 s margin
 	f.on("GET", "/v1/x", ok(`{}`))
-	clk := newFakeClock()
+	clk := mock.NewClock()
 	c := newClient(t, f, clk)
 	for range 5 {
 		c.Do(context.Background(), "GET", "/v1/x", nil, nil)
@@ -203,7 +204,7 @@ func TestLoginFailureComesBackOnceForAllCallers(t *testing.T) {
 		write(w, code(10005))
 		return true
 	}
-	c := newClient(t, f, newFakeClock())
+	c := newClient(t, f, mock.NewClock())
 	var wg sync.WaitGroup
 	var failures atomic.Int64
 	for range 50 {
@@ -240,7 +241,7 @@ func TestTooManyLoginsIsWaitedOutNotHammered(t *testing.T) {
 		}
 		return false
 	}
-	clk := newFakeClock()
+	clk := mock.NewClock()
 	c := newClient(t, f, clk)
 	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
 		t.Fatal(err)
@@ -261,7 +262,7 @@ func TestTransientLoginFailuresAreRetriedInsideTheSharedLogin(t *testing.T) {
 		}
 		return false
 	}
-	clk := newFakeClock()
+	clk := mock.NewClock()
 	c := newClient(t, f, clk)
 	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
 		t.Fatal(err)
@@ -278,13 +279,13 @@ func TestStale10001ReusesTheNewerSession(t *testing.T) {
 	f.checkAuth = true
 	f.on("GET", "/v1/x", ok(`{}`))
 	store := client.NewMemoryStore()
-	c := newClient(t, f, newFakeClock(), client.WithSessionStore(store))
+	c := newClient(t, f, mock.NewClock(), client.WithSessionStore(store))
 	ctx := context.Background()
 	c.Do(ctx, "GET", "/v1/x", nil, nil) // tok-1, generation 1
 	// Another replica logs in: the store moves to generation 2 with the
 	// platform's current token.
 	f.invalidate()
-	other := newClient(t, f, newFakeClock(), client.WithSessionStore(store))
+	other := newClient(t, f, mock.NewClock(), client.WithSessionStore(store))
 	s, _ := other.Session(ctx)
 	if s.Generation != 1 {
 		t.Fatalf("other replica sees generation %d", s.Generation)
