@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	stderrors "errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -81,6 +82,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	rc.SetRetryCount(0)
 	rc.SetLogger(quietLogger{})
+	rc.SetRedirectPolicy(sessionSafeRedirects(cfg.authHeader, cfg.csrfHeader))
 
 	c := &Client{
 		baseURL:   strings.TrimRight(u.String(), "/"),
@@ -141,6 +143,22 @@ func (c *Client) Session(ctx context.Context) (Session, error) {
 
 // RetryBudget returns the tokens left in the client's retry budget.
 func (c *Client) RetryBudget() int { return c.budget.Tokens() }
+
+// sessionSafeRedirects follows up to 10 redirects and drops the session
+// headers when one leaves the original scheme and host: net/http strips only
+// Authorization, not the CSRF token or a renamed session header.
+func sessionSafeRedirects(auth, csrf string) resty.RedirectPolicy {
+	return resty.RedirectPolicyFunc(func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return stderrors.New("stopped after 10 redirects")
+		}
+		if first := via[0].URL; req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
+			req.Header.Del(auth)
+			req.Header.Del(csrf)
+		}
+		return nil
+	})
+}
 
 // quietLogger keeps resty silent: its messages may carry URLs with query
 // values. The SDK logs through WithLogger instead.

@@ -64,13 +64,24 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		req.idemKey = uuid.NewString()
 	}
 
-	var retryer *retry.Retryer // made on the first failure: most calls never need one
-	sent, tries, loginWaits := 0, 0, 0
-	relogged := false
+	var (
+		retryer    *retry.Retryer // made on the first failure: most calls never need one
+		lastErr    error          // the last attempt's error, for a stop while logging in
+		stale      *Session       // the session a session code condemned
+		relogged   bool
+		sent       int // requests sent: the Attempts of the call
+		tries      int // attempts counted against the policy: relogin replays excluded
+		loginWaits int
+	)
 	for {
 		var sess Session
 		if c.hasLogin {
-			if sess, err = c.sessions.current(ctx); err != nil {
+			if stale != nil {
+				sess, err = c.sessions.refresh(ctx, stale.Generation)
+			} else {
+				sess, err = c.sessions.current(ctx)
+			}
+			if err != nil {
 				// A throttled or unreachable login endpoint is waited
 				// out, within the call's attempts and deadline; any other
 				// login failure is final.
@@ -81,8 +92,12 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 						continue
 					}
 				}
+				if ctx.Err() != nil && lastErr != nil {
+					return c.finish(req, withCause(lastErr, ctx.Err()), sent)
+				}
 				return c.finish(req, loginFailed(err), sent)
 			}
+			stale = nil
 		}
 		sent++
 		tries++
@@ -94,6 +109,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 			c.observe(info)
 			return nil
 		}
+		lastErr = res.err
 		info.Code, _ = apierrors.CodeOf(res.err)
 		info.RequestID = apierrors.RequestIDOf(res.err)
 		if req.call.noRetry {
@@ -126,12 +142,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 			if d.Action == apierrors.ActionReloginClockSkew {
 				c.sessions.correctClock(res.header)
 			}
-			if _, err := c.sessions.refresh(ctx, sess.Generation); err != nil {
-				if ctx.Err() != nil {
-					return c.finish(req, withCause(res.err, ctx.Err()), sent)
-				}
-				return c.finish(req, loginFailed(err), sent)
-			}
+			stale = &sess // the next turn logs in again, or reuses a newer session
 			continue
 
 		case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
@@ -175,6 +186,9 @@ func (c *Client) prepare(method, path string, in any, opts []CallOption) (*reque
 		}
 	}
 	req.idemKey = req.call.idempotencyKey
+	if in != nil && (req.method == http.MethodGet || req.method == http.MethodHead) {
+		return nil, &InputError{Field: "in", Reason: req.method + " requests carry no body; use client.Query"}
+	}
 	switch v := in.(type) {
 	case nil:
 	case []byte:
@@ -253,8 +267,12 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 	}
 	raw := resp.RawBody()
 	defer raw.Close()
-	body, err := readBody(raw, resp.RawResponse.ContentLength, c.maxBody)
 	status, header := resp.StatusCode(), resp.Header()
+	var body []byte
+	if req.method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified {
+		// These carry no body whatever their Content-Length says.
+		body, err = readBody(raw, resp.RawResponse.ContentLength, c.maxBody)
+	}
 	if err != nil {
 		if err == ErrResponseTooLarge {
 			// Sending the call again brings the same body back.
@@ -265,15 +283,16 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 	return result{status: status, header: header, err: DecodeResponse(status, header, body, out)}
 }
 
-// readBody reads the whole body, failing once it passes limit. A known
-// length sizes the buffer up front (plus one byte, so EOF needs no growth).
+// readBody reads the whole body, failing once it passes limit.
 func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 	if length > limit {
 		return nil, ErrResponseTooLarge
 	}
+	// A known length sizes the buffer, up to 64 KiB: a Content-Length
+	// that lies must not make the client allocate what never arrives.
 	size := int64(512)
 	if length >= 0 {
-		size = length + 1
+		size = min(length+1, 64<<10)
 	}
 	b := make([]byte, 0, size)
 	for {
@@ -322,6 +341,14 @@ func loginFailed(err error) error {
 }
 
 func annotate(err error, method, path string, attempts int) {
+	// A login's error is shared by every caller that waited for that
+	// login and kept for the cool-down: it names the login, not a call,
+	// and must not be written to.
+	var le *LoginError
+	var lc *LoginCooldownError
+	if stderrors.As(err, &le) || stderrors.As(err, &lc) {
+		return
+	}
 	path = stripQuery(path)
 	var ae *apierrors.APIError
 	if stderrors.As(err, &ae) && ae.Method == "" {

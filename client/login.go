@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	stderrors "errors"
 	"strconv"
 	"time"
 
@@ -67,6 +68,10 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		info.RequestID = apierrors.RequestIDOf(res.err)
 		c.observe(info)
 		if res.err != nil {
+			var de *apierrors.DecodeError
+			if stderrors.As(res.err, &de) {
+				de.Snippet = "" // a login body carries the session's tokens
+			}
 			if code, ok := apierrors.CodeOf(res.err); ok && code == apierrors.Code(10006) {
 				c.sessions.correctClock(res.header)
 			}

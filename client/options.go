@@ -86,8 +86,10 @@ func WithPolicy(p *retry.Policy) Option {
 	}
 }
 
-// WithHTTPClient sends requests through hc (its Transport, Jar and
-// redirect policy). hc.Timeout is left as it is; WithTimeout bounds each
+// WithHTTPClient sends requests through hc (its Transport and Jar). The
+// SDK installs its own redirect policy on hc, which follows up to 10
+// redirects and drops the session headers when one leaves the original
+// scheme and host. hc.Timeout is left as it is; WithTimeout bounds each
 // attempt separately.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
@@ -99,8 +101,11 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithRestyClient sends requests through rc. The SDK drives retries itself,
-// so it sets rc's retry count to 0; its other settings are kept.
+// WithRestyClient sends requests through rc. The SDK sets three of its
+// settings: retry count 0 (the SDK drives retries), a silent logger (resty's
+// messages may carry URLs with query values; use WithLogger) and the
+// session-safe redirect policy described at WithHTTPClient. The others are
+// kept.
 func WithRestyClient(rc *resty.Client) Option {
 	return func(c *config) error {
 		if rc == nil {

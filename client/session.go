@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	stderrors "errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -72,10 +73,11 @@ func (s *sessions) correctClock(h http.Header) bool {
 	return true
 }
 
-// current returns a session to send, logging in if there is none or it is
-// due for refresh. A refresh that fails while the old session has not yet
-// expired returns the old session: the call goes on and a later call tries
-// again.
+// current returns a session to send, logging in if there is none. A session
+// due for refresh but not yet expired is returned at once while the shared
+// login refreshes it in the background, as Azure's bearer policy does, so
+// no call waits for a refresh it does not need; once a session has expired,
+// callers wait for the new one.
 func (s *sessions) current(ctx context.Context) (Session, error) {
 	cur, ok, err := s.store.Load(ctx)
 	if err != nil {
@@ -84,11 +86,13 @@ func (s *sessions) current(ctx context.Context) (Session, error) {
 	if ok && !s.due(cur) {
 		return cur, nil
 	}
-	fresh, err := s.refresh(ctx, cur.Generation)
-	if err != nil && ok && (cur.ExpiresAt.IsZero() || s.now().Before(cur.ExpiresAt)) && ctx.Err() == nil {
+	if ok && (cur.ExpiresAt.IsZero() || s.now().Before(cur.ExpiresAt)) {
+		if s.blocked() == nil {
+			s.start(ctx, cur.Generation)
+		}
 		return cur, nil
 	}
-	return fresh, err
+	return s.refresh(ctx, cur.Generation)
 }
 
 // due reports whether sess should be refreshed before use.
@@ -115,13 +119,8 @@ func (s *sessions) refresh(ctx context.Context, gen uint64) (Session, error) {
 	if err := s.blocked(); err != nil {
 		return Session{}, err
 	}
-	ch := s.flight.DoChan("login", func() (any, error) {
-		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
-		defer cancel()
-		return s.loginOnce(lctx, gen)
-	})
 	select {
-	case res := <-ch:
+	case res := <-s.start(ctx, gen):
 		if res.Err != nil {
 			return Session{}, res.Err
 		}
@@ -131,12 +130,35 @@ func (s *sessions) refresh(ctx context.Context, gen uint64) (Session, error) {
 	}
 }
 
+// start joins the shared login, or starts it: one flight however many
+// callers ask. The login runs under its own timeout and outlives any
+// caller's context; a panic in the login function becomes a LoginError
+// instead of crashing the process from singleflight's goroutine.
+func (s *sessions) start(ctx context.Context, gen uint64) <-chan singleflight.Result {
+	return s.flight.DoChan("login", func() (v any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = &LoginError{Err: fmt.Errorf("the login function panicked (%T)", r)}
+				s.fail(err)
+			}
+		}()
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		defer cancel()
+		return s.loginOnce(lctx, gen)
+	})
+}
+
 // loginOnce runs inside the single flight: it checks once more whether
 // another caller stored a newer session, logs in, and stores the result as
 // the next generation.
 func (s *sessions) loginOnce(ctx context.Context, gen uint64) (Session, error) {
-	if cur, ok, err := s.store.Load(ctx); err == nil && ok && cur.Generation > gen && !s.due(cur) {
-		return cur, nil
+	if cur, ok, err := s.store.Load(ctx); err == nil && ok {
+		if cur.Generation > gen && !s.due(cur) {
+			return cur, nil
+		}
+		// Replace fences on the stored generation: a caller holding an
+		// older one must not have its fresh login refused.
+		gen = max(gen, cur.Generation)
 	}
 	if err := s.blocked(); err != nil {
 		return Session{}, err
@@ -151,6 +173,9 @@ func (s *sessions) loginOnce(ctx context.Context, gen uint64) (Session, error) {
 	for n := 1; ; n++ {
 		issued = s.now()
 		fresh, err = s.call(ctx)
+		if err == nil && fresh.Token == "" {
+			err = &LoginError{Err: errEmptyToken}
+		}
 		if err == nil {
 			break
 		}
@@ -162,7 +187,15 @@ func (s *sessions) loginOnce(ctx context.Context, gen uint64) (Session, error) {
 			continue
 		}
 		// A login only issues a token, so repeating it is safe: transient
-		// failures are retried on the policy's schedule.
+		// platform and transport failures are retried on the policy's
+		// schedule. Other errors of a custom login are its own word.
+		var (
+			ae *apierrors.APIError
+			te *apierrors.TransportError
+		)
+		if !stderrors.As(err, &ae) && !stderrors.As(err, &te) {
+			break
+		}
 		d := retryer.Decide(ctx, retry.Attempt{Number: n, Err: err, Idempotent: true}, s.clock.Now())
 		if d.Action != apierrors.ActionRetry || !fits(ctx, s.clock.Now().Add(d.Delay)) || s.clock.Sleep(ctx, d.Delay) != nil {
 			break
@@ -260,6 +293,10 @@ func waitable(err error) bool {
 	var te *apierrors.TransportError
 	return stderrors.As(err, &te)
 }
+
+// errEmptyToken is the cause of a LoginError for a login that succeeded
+// without a token: sending no session would only bring 10001 back.
+var errEmptyToken = stderrors.New("the login returned an empty token")
 
 // LoginError is a failed login: the platform refused it (10000, 10003,
 // 10005, …) or could not be reached. Err is the login's own error, so

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -168,11 +169,56 @@ func TestSessionIsRefreshedAheadOfExpiry(t *testing.T) {
 	if f.logins.Load() != 1 {
 		t.Fatalf("logins = %d before the margin, want 1", f.logins.Load())
 	}
-	clk.Advance(2 * time.Second) // 59 s left
+	clk.Advance(2 * time.Second)        // 59 s left
+	c.Do(ctx, "GET", "/v1/x", nil, nil) // the old session, while the refresh runs
+	eventually(t, func() bool { s, _ := c.Session(ctx); return s.Generation == 2 })
 	c.Do(ctx, "GET", "/v1/x", nil, nil)
-	if f.logins.Load() != 2 || f.count("GET", "/v1/x") != 3 {
-		t.Errorf("logins %d calls %d, want 2 and 3 (no 10001 needed)", f.logins.Load(), f.count("GET", "/v1/x"))
+	var tokens []string
+	for _, r := range f.recorded() {
+		if r.Path == "/v1/x" {
+			tokens = append(tokens, r.Header.Get("Authorization"))
+		}
 	}
+	want := []string{"Bearer tok-1", "Bearer tok-1", "Bearer tok-1", "Bearer tok-2"}
+	if fmt.Sprint(tokens) != fmt.Sprint(want) {
+		t.Errorf("tokens = %q, want %q (no 10001 needed, no call waiting)", tokens, want)
+	}
+}
+
+// eventually waits up to a second for cond, which a background refresh
+// makes true.
+func eventually(t *testing.T, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("condition not met within 1s")
+		}
+	}
+}
+
+func TestRefreshAheadOfExpiryDoesNotBlockCalls(t *testing.T) {
+	f := newFakeAPI(t)
+	f.expiresIn = 120
+	f.on("GET", "/v1/x", ok(`{}`))
+	release := make(chan struct{})
+	var attempts atomic.Int64
+	f.loginHook = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if attempts.Add(1) == 2 {
+			<-release // the refresh hangs
+		}
+		return false
+	}
+	clk := mock.NewClock()
+	c := newClient(t, f, clk)
+	c.Do(context.Background(), "GET", "/v1/x", nil, nil)
+	clk.Advance(70 * time.Second) // due (50 s left), still valid
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := c.Do(ctx, "GET", "/v1/x", nil, nil); err != nil {
+		t.Errorf("a call with a valid session waited for the refresh: %v", err)
+	}
+	close(release)
+	eventually(t, func() bool { return f.logins.Load() == 2 })
 }
 
 func TestShortSessionsAreNotRefreshedOnEveryCall(t *testing.T) {
@@ -189,9 +235,7 @@ func TestShortSessionsAreNotRefreshedOnEveryCall(t *testing.T) {
 	}
 	clk.Advance(16 * time.Second) // past half the lifetime
 	c.Do(context.Background(), "GET", "/v1/x", nil, nil)
-	if f.logins.Load() != 2 {
-		t.Errorf("logins = %d after half the lifetime, want 2", f.logins.Load())
-	}
+	eventually(t, func() bool { return f.logins.Load() == 2 })
 }
 
 func TestLoginFailureComesBackOnceForAllCallers(t *testing.T) {

@@ -1,0 +1,248 @@
+package client_test
+
+import (
+	"context"
+	stderrors "errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/devcloud/devcloud-go/client"
+	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/mock"
+)
+
+func TestLoginPanicIsALoginErrorNotACrash(t *testing.T) {
+	f := newFakeAPI(t)
+	f.on("GET", "/a", ok(`{}`))
+	c, _ := client.New(f.URL, client.WithLogin(func(context.Context) (client.Session, error) {
+		panic("boom in login")
+	}))
+	// Unrecovered, singleflight would re-panic in its own goroutine and end
+	// the test binary.
+	err := c.Do(context.Background(), "GET", "/a", nil, nil)
+	var le *client.LoginError
+	if !stderrors.As(err, &le) || !strings.Contains(err.Error(), "panicked") || f.count("GET", "/a") != 0 {
+		t.Errorf("err = %v, calls %d; want a LoginError and no call", err, f.count("GET", "/a"))
+	}
+}
+
+func TestEmptyTokenIsALoginErrorNotALoginPerCall(t *testing.T) {
+	f := newFakeAPI(t)
+	f.on("GET", "/a", code(10001))
+	var logins atomic.Int64
+	c, err := client.New(f.URL, client.WithClock(mock.NewClock()), client.WithLogin(func(context.Context) (client.Session, error) {
+		logins.Add(1)
+		return client.Session{}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		err = c.Do(context.Background(), "GET", "/a", nil, nil)
+		var le *client.LoginError
+		if !stderrors.As(err, &le) {
+			t.Fatalf("err = %v, want a LoginError", err)
+		}
+	}
+	if logins.Load() != 1 || f.count("GET", "/a") != 0 {
+		t.Errorf("10 calls: %d logins, %d requests; want 1 and 0 (then the cool-down)", logins.Load(), f.count("GET", "/a"))
+	}
+}
+
+// TestSharedLoginErrorIsNotRewrittenByItsWaiters runs under -race in CI: the
+// login's error is shared by every waiter and must not be written to.
+func TestSharedLoginErrorIsNotRewrittenByItsWaiters(t *testing.T) {
+	f := newFakeAPI(t)
+	f.on("GET", "/a", ok(`{}`))
+	f.on("GET", "/b", ok(`{}`))
+	c, _ := client.New(f.URL, client.WithLogin(func(context.Context) (client.Session, error) {
+		time.Sleep(50 * time.Millisecond)
+		return client.Session{}, &apierrors.APIError{Code: 10005, Message: "bad credentials"}
+	}))
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Go(func() { errs[i] = c.Do(context.Background(), "GET", []string{"/a", "/b"}[i%2], nil, nil) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		var ae *apierrors.APIError
+		if !stderrors.As(err, &ae) || ae.Code != 10005 || ae.Method != "" || ae.Path != "" {
+			t.Errorf("err = %v: want the login's 10005, not labelled with a call", err)
+		}
+	}
+}
+
+func TestHeadResponsesAreNotRead(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(40<<20))
+		w.WriteHeader(200)
+	}))
+	defer srv.Close()
+	c, _ := client.New(srv.URL)
+	if err := c.Do(context.Background(), "HEAD", "/obj", nil, nil); err != nil {
+		t.Errorf("HEAD of a 40 MiB resource: %v", err)
+	}
+	srv2 := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", fmt.Sprint(30<<20))
+		w.WriteHeader(200)
+	}))
+	defer srv2.Close()
+	c2, _ := client.New(srv2.URL)
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	for i := 0; i < 5; i++ {
+		if err := c2.Do(context.Background(), "HEAD", "/obj", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&m1)
+	if d := m1.TotalAlloc - m0.TotalAlloc; d > 10<<20 {
+		t.Errorf("5 HEAD calls with empty bodies allocated %d MiB", d>>20)
+	}
+}
+
+func TestALyingContentLengthDoesNotAllocateWhatNeverArrives(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, _ := w.(http.Hijacker).Hijack()
+		defer conn.Close()
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 32000000\r\n\r\n{}")
+		buf.Flush()
+	}))
+	defer srv.Close()
+	c, _ := client.New(srv.URL, client.WithClock(mock.NewClock()))
+	var m0, m1 runtime.MemStats
+	runtime.ReadMemStats(&m0)
+	err := c.Do(context.Background(), "GET", "/x", nil, nil)
+	runtime.ReadMemStats(&m1)
+	t.Logf("err: %v", err)
+	if d := m1.TotalAlloc - m0.TotalAlloc; d > 10<<20 {
+		t.Errorf("one call against a 2-byte body allocated %d MiB", d>>20)
+	}
+}
+
+func TestLoginBodySnippetNeverKeepsTheTokens(t *testing.T) {
+	f := newFakeAPI(t)
+	f.on("GET", "/a", ok(`{}`))
+	f.loginHook = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		write(w, reply{status: 200, body: `{"Response":{"Token":"SECRET-TOKEN","CSRFToken":"SECRET-CSRF","ExpiresIn":"3600"}}`})
+		return true
+	}
+	var hooked []client.AttemptInfo
+	c := newClient(t, f, mock.NewClock(), client.WithAttemptHook(func(i client.AttemptInfo) { hooked = append(hooked, i) }))
+	err := c.Do(context.Background(), "GET", "/a", nil, nil)
+	var de *apierrors.DecodeError
+	if stderrors.As(err, &de) && strings.Contains(de.Snippet, "SECRET-TOKEN") {
+		t.Errorf("returned error carries the token: Snippet=%q", de.Snippet)
+	}
+	for _, h := range hooked {
+		if stderrors.As(h.Err, &de) && strings.Contains(de.Snippet, "SECRET") {
+			t.Errorf("AttemptInfo.Err (Login=%v) carries the token: %q", h.Login, de.Snippet)
+			break
+		}
+	}
+}
+
+func TestCrossHostRedirectDropsTheSessionHeaders(t *testing.T) {
+	var got http.Header
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Clone()
+		write(w, ok(`{}`))
+	}))
+	defer evil.Close()
+	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
+	f := newFakeAPI(t)
+	f.loginHook = nil
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == client.DefaultLoginPath {
+			f.Config.Handler.ServeHTTP(w, r)
+			return
+		}
+		http.Redirect(w, r, evilURL+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer api.Close()
+	c, _ := client.New(api.URL, client.WithCredentials("app", "sec"), client.WithHeaderNames("X-Auth-Token", "X-Csrf-Token"))
+	if err := c.Do(context.Background(), "GET", "/a", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got.Get("X-Csrf-Token") != "" || got.Get("X-Auth-Token") != "" {
+		t.Errorf("other host received X-Auth-Token=%q X-Csrf-Token=%q", got.Get("X-Auth-Token"), got.Get("X-Csrf-Token"))
+	}
+}
+
+func TestLateSessionCodeKeepsTheFreshLogin(t *testing.T) {
+	f := newFakeAPI(t)
+	f.checkAuth = true
+	f.on("GET", "/b", ok(`{}`))
+	release := make(chan struct{})
+	var slowSeen atomic.Int64
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" && slowSeen.Add(1) == 1 {
+			<-release
+			write(w, code(10001)) // the answer to the old token, arriving late
+			return
+		}
+		if r.URL.Path == "/slow" {
+			f.on("GET", "/slow", ok(`{}`))
+		}
+		f.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	clk := mock.NewClock()
+	c, _ := client.New(front.URL, client.WithCredentials("app", "sec"), client.WithClock(clk))
+	if _, err := c.Session(context.Background()); err != nil { // gen 1
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Do(context.Background(), "GET", "/slow", nil, nil) }()
+	for slowSeen.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	clk.Advance(3550 * time.Second)
+	if err := c.Do(context.Background(), "GET", "/b", nil, nil); err != nil { // refresh: gen 2
+		t.Fatal(err)
+	}
+	clk.Advance(3550 * time.Second) // gen 2 now due
+	close(release)
+	err := <-done
+	t.Logf("logins=%d err=%v", c.Logins(), err)
+	if err != nil {
+		t.Errorf("stale-session call failed although a fresh login (#%d) succeeded: %v", c.Logins(), err)
+	}
+}
+
+func TestReloginThatMeetsACooldownWaitsItOut(t *testing.T) {
+	f := newFakeAPI(t)
+	f.on("GET", "/x", code(10001), ok(`{}`))
+	var attempts atomic.Int64
+	f.loginHook = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
+		if attempts.Add(1) == 2 { // the relogin is throttled once
+			write(w, code(10004))
+			return true
+		}
+		return false
+	}
+	clk := mock.NewClock()
+	c := newClient(t, f, clk)
+	if err := c.Do(context.Background(), "GET", "/x", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if attempts.Load() != 3 || f.count("GET", "/x") != 2 || fmt.Sprint(clk.Sleeps()) != "[1s]" {
+		t.Errorf("login attempts %d, calls %d, sleeps %v; want 3, 2, [1s]", attempts.Load(), f.count("GET", "/x"), clk.Sleeps())
+	}
+}
+
+func TestGetWithABodyIsAnInputError(t *testing.T) {
+	c, _ := client.New("http://127.0.0.1:1")
+	var ie *client.InputError
+	if err := c.Do(context.Background(), "GET", "/x", map[string]int{"a": 1}, nil); !stderrors.As(err, &ie) || ie.Field != "in" {
+		t.Errorf("err = %v", err)
+	}
+}
