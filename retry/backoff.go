@@ -16,9 +16,10 @@ type Backoff struct {
 	Multiplier float64
 	// Max caps the interval, and the randomised delay too.
 	Max time.Duration
-	// Jitter is backoff/v4's RandomizationFactor: the delay is drawn from
-	// [interval·(1−Jitter), interval·(1+Jitter)]. 1.0 is full jitter; 0 makes
-	// the schedule deterministic.
+	// Jitter is backoff/v4's RandomizationFactor: the delay is drawn
+	// uniformly from [interval·(1−Jitter), interval·(1+Jitter)], that range
+	// cut at Max. 1.0 is full jitter (at the cap: uniform in [0, Max], as
+	// the AWS SDK's); 0 makes the schedule deterministic.
 	Jitter float64
 }
 
@@ -81,14 +82,17 @@ func (s *Schedule) Next() time.Duration {
 	if interval == backoff.Stop || interval < 0 {
 		interval = s.b.Max
 	}
-	f := s.b.Jitter
-	if f > 0 {
+	if f := s.b.Jitter; f > 0 {
+		// backoff/v4's range, [interval·(1−f), interval·(1+f)], cut at 0
+		// and at Max before drawing: clamping after the draw would put
+		// half of all delays exactly on Max once the interval reaches it.
 		delta := f * float64(interval)
-		lo := float64(interval) - delta
-		interval = time.Duration(lo + s.rnd()*(2*delta+1))
-	}
-	if interval < 0 {
-		interval = 0
+		lo, hi := max(float64(interval)-delta, 0), float64(interval)+delta+1
+		if s.b.Max > 0 {
+			hi = min(hi, float64(s.b.Max))
+		}
+		lo = min(lo, hi)
+		interval = time.Duration(lo + s.rnd()*(hi-lo))
 	}
 	if s.b.Max > 0 && interval > s.b.Max {
 		interval = s.b.Max

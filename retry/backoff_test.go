@@ -68,17 +68,17 @@ func TestScheduleAppliesJitterFromInjectedRandomness(t *testing.T) {
 	}{
 		{"full jitter, rnd 0: every delay is 0", retry.DefaultBackoff(), 0,
 			[]time.Duration{0, 0, 0, 0, 0, 0, 0, 0}},
-		{"full jitter, rnd 0.5: the interval itself", retry.DefaultBackoff(), 0.5,
-			[]time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 5 * time.Second, 5 * time.Second}},
-		{"full jitter, rnd 0.999: just under twice the interval, capped at Max", retry.DefaultBackoff(), 0.999,
+		{"full jitter, rnd 0.5: the interval itself, then the middle of [0, Max]", retry.DefaultBackoff(), 0.5,
+			[]time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 2500 * ms, 2500 * ms, 2500 * ms}},
+		{"full jitter, rnd 0.999: just under twice the interval, then just under Max", retry.DefaultBackoff(), 0.999,
 			[]time.Duration{199800 * time.Microsecond, 399600 * time.Microsecond, 799200 * time.Microsecond,
-				1598400 * time.Microsecond, 3196800 * time.Microsecond, 5 * time.Second, 5 * time.Second, 5 * time.Second}},
-		{"full jitter, largest rnd: twice the interval, never above Max", retry.DefaultBackoff(), justUnderOne,
-			[]time.Duration{200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 5 * time.Second, 5 * time.Second, 5 * time.Second}},
+				1598400 * time.Microsecond, 3196800 * time.Microsecond, 4995 * ms, 4995 * ms, 4995 * ms}},
+		{"full jitter, largest rnd: twice the interval, then just under Max, never above", retry.DefaultBackoff(), justUnderOne,
+			[]time.Duration{200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 5*time.Second - 1, 5*time.Second - 1, 5*time.Second - 1}},
 		{"jitter 0.5, rnd 0: half the interval", half, 0,
 			[]time.Duration{50 * ms, 100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 2500 * ms, 2500 * ms}},
-		{"jitter 0.5, rnd 0.5: the interval itself", half, 0.5,
-			[]time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 5 * time.Second, 5 * time.Second}},
+		{"jitter 0.5, rnd 0.5: the interval itself, then the middle of [Max/2, Max]", half, 0.5,
+			[]time.Duration{100 * ms, 200 * ms, 400 * ms, 800 * ms, 1600 * ms, 3200 * ms, 3750 * ms, 3750 * ms}},
 		{"jitter above 1, rnd 0: negative low end clamped to 0", over, 0,
 			[]time.Duration{0, 0, 0, 0, 0, 0, 0, 0}},
 	}
@@ -107,10 +107,11 @@ func TestSlowerSchedulesForThrottleAndLoginCooldown(t *testing.T) {
 			want: retry.Backoff{Initial: time.Second, Multiplier: 2, Max: 30 * time.Second, Jitter: 1},
 			noJitter: []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
 				16 * time.Second, 30 * time.Second, 30 * time.Second},
+			// From 16 s on, the range [0, 2·interval] is cut at 30 s.
 			halfDelays: []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
-				16 * time.Second, 30 * time.Second, 30 * time.Second},
+				15 * time.Second, 15 * time.Second, 15 * time.Second},
 			maxedDelays: []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second,
-				30 * time.Second, 30 * time.Second, 30 * time.Second},
+				30*time.Second - 1, 30*time.Second - 1, 30*time.Second - 1},
 		},
 		{
 			name: "LoginCooldownBackoff",
@@ -118,10 +119,11 @@ func TestSlowerSchedulesForThrottleAndLoginCooldown(t *testing.T) {
 			want: retry.Backoff{Initial: time.Second, Multiplier: 2, Max: time.Minute, Jitter: 1},
 			noJitter: []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
 				16 * time.Second, 32 * time.Second, time.Minute, time.Minute},
+			// From 32 s on, the range [0, 2·interval] is cut at 1 min.
 			halfDelays: []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
-				16 * time.Second, 32 * time.Second, time.Minute, time.Minute},
+				16 * time.Second, 30 * time.Second, 30 * time.Second, 30 * time.Second},
 			maxedDelays: []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second,
-				32 * time.Second, time.Minute, time.Minute, time.Minute},
+				32 * time.Second, time.Minute - 1, time.Minute - 1, time.Minute - 1},
 		},
 	}
 	for _, tt := range tests {
@@ -194,7 +196,7 @@ func TestScheduleWithRealRandomnessStaysWithinZeroAndMax(t *testing.T) {
 			var atMax int
 			for i := range n {
 				d := s.Next()
-				// Full jitter draws from [0, 2·interval], then Max caps it.
+				// Full jitter draws from [0, 2·interval] cut at Max.
 				if hi := min(2*interval, b.Max); d < 0 || d > hi {
 					t.Fatalf("draw %d = %v, want within [0, %v]", i, d, hi)
 				}
@@ -203,10 +205,10 @@ func TestScheduleWithRealRandomnessStaysWithinZeroAndMax(t *testing.T) {
 				}
 				interval = min(2*interval, b.Max)
 			}
-			// Once the interval sits at Max, half of the full-jitter range
-			// lies above Max and is clamped to it: about n/2 draws equal Max.
-			if atMax < n*4/10 || atMax > n*6/10 {
-				t.Errorf("%d of %d draws equal Max, want about half", atMax, n)
+			// The range is cut at Max before the draw, so no pile of
+			// delays sits exactly on Max.
+			if atMax > n/100 {
+				t.Errorf("%d of %d draws equal Max, want almost none", atMax, n)
 			}
 		})
 	}
