@@ -67,7 +67,8 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 	var (
 		retryer    *retry.Retryer // made on the first failure: most calls never need one
 		lastErr    error          // the last attempt's error, for a stop while logging in
-		stale      *Session       // the session a session code condemned
+		stale      bool           // a session code condemned the session of generation staleGen
+		staleGen   uint64
 		relogged   bool
 		sent       int // requests sent: the Attempts of the call
 		tries      int // attempts counted against the policy: relogin replays excluded
@@ -76,8 +77,8 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 	for {
 		var sess Session
 		if c.hasLogin {
-			if stale != nil {
-				sess, err = c.sessions.refresh(ctx, stale.Generation)
+			if stale {
+				sess, err = c.sessions.refresh(ctx, staleGen)
 			} else {
 				sess, err = c.sessions.current(ctx)
 			}
@@ -97,7 +98,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 				}
 				return c.finish(req, loginFailed(err), sent)
 			}
-			stale = nil
+			stale = false
 		}
 		sent++
 		tries++
@@ -142,7 +143,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 			if d.Action == apierrors.ActionReloginClockSkew {
 				c.sessions.correctClock(res.header)
 			}
-			stale = &sess // the next turn logs in again, or reuses a newer session
+			stale, staleGen = true, sess.Generation // the next turn logs in again, or reuses a newer session
 			continue
 
 		case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
