@@ -110,19 +110,29 @@ func (s *scanner) value(r role) bool {
 	}
 }
 
-func (s *scanner) object(r role) bool {
-	s.pos++ // '{'
+// enter consumes a container's opening bracket and the space after it. It
+// reports whether the container is empty (its closer consumed too), and ok
+// false past the nesting limit or the end of the input.
+func (s *scanner) enter(closer byte) (empty, ok bool) {
+	s.pos++
 	if s.depth++; s.depth > maxDepth {
-		return false
+		return false, false
 	}
 	s.skipSpace()
 	if !s.more() {
-		return false
+		return false, false
 	}
-	if s.data[s.pos] == '}' {
+	if s.data[s.pos] == closer {
 		s.pos++
 		s.depth--
-		return true
+		return true, true
+	}
+	return false, true
+}
+
+func (s *scanner) object(r role) bool {
+	if empty, ok := s.enter('}'); empty || !ok {
+		return ok
 	}
 	for {
 		if !s.more() {
@@ -236,18 +246,8 @@ func keyIs(quoted []byte, name string) bool {
 }
 
 func (s *scanner) array() bool {
-	s.pos++ // '['
-	if s.depth++; s.depth > maxDepth {
-		return false
-	}
-	s.skipSpace()
-	if !s.more() {
-		return false
-	}
-	if s.data[s.pos] == ']' {
-		s.pos++
-		s.depth--
-		return true
+	if empty, ok := s.enter(']'); empty || !ok {
+		return ok
 	}
 	for {
 		if !s.value(roleNone) {
