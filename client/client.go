@@ -23,7 +23,6 @@ type Client struct {
 	policy    *retry.Policy
 	budget    *retry.Budget
 	sessions  *sessions
-	hasLogin  bool
 	loginPath string
 	timeout   time.Duration
 	maxBody   int64
@@ -123,19 +122,23 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	switch {
 	case cfg.login != nil:
-		c.sessions.login, c.hasLogin = cfg.login, true
+		c.sessions.login = cfg.login
 	case cfg.appID != "":
-		c.sessions.login, c.hasLogin = c.defaultLogin(cfg.appID, cfg.secret), true
+		c.sessions.login = c.defaultLogin(cfg.appID, cfg.secret)
 	}
 	return c, nil
 }
+
+// hasLogin reports whether the client logs in: WithCredentials or
+// WithLogin.
+func (c *Client) hasLogin() bool { return c.sessions.login != nil }
 
 // Logins returns how many times the client has called its login function.
 func (c *Client) Logins() int { return int(c.sessions.logins.Load()) }
 
 // Session returns the current session, logging in if there is none yet.
 func (c *Client) Session(ctx context.Context) (Session, error) {
-	if !c.hasLogin {
+	if !c.hasLogin() {
 		return Session{}, &InputError{Field: "credentials", Reason: "the client has no login (WithCredentials or WithLogin)"}
 	}
 	return c.sessions.current(ctx)

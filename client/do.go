@@ -76,7 +76,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 	)
 	for {
 		var sess Session
-		if c.hasLogin {
+		if c.hasLogin() {
 			if stale {
 				sess, err = c.sessions.refresh(ctx, staleGen)
 			} else {
@@ -104,15 +104,13 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		tries++
 		start := c.clock.Now()
 		res := c.attempt(ctx, req, sess, out)
-		info := AttemptInfo{Attempt: sent, Method: req.method, Path: req.name, Status: res.status, Err: res.err, Elapsed: c.clock.Now().Sub(start)}
+		info := c.attemptInfo(sent, req, res, start)
 		if res.err == nil {
 			c.budget.Success()
 			c.observe(info)
 			return nil
 		}
 		lastErr = res.err
-		info.Code, _ = apierrors.CodeOf(res.err)
-		info.RequestID = apierrors.RequestIDOf(res.err)
 		if req.call.noRetry {
 			c.observe(info)
 			return c.finish(req, res.err, sent)
@@ -130,7 +128,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 
 		switch d.Action {
 		case apierrors.ActionRelogin, apierrors.ActionReloginClockSkew:
-			if !c.hasLogin || relogged {
+			if !c.hasLogin() || relogged {
 				// A session code right after a fresh login is the
 				// platform's final word, not a reason to loop.
 				info.Action = apierrors.ActionFail
@@ -341,60 +339,60 @@ func loginFailed(err error) error {
 	return &LoginError{Err: err}
 }
 
+// annotate fills in what the call knows and the attempt did not. It sets
+// the fields of err itself, never of an error wrapped inside it: an attempt's
+// own errors are fresh values, while a wrapped one (a shared login's error)
+// may be held by other callers.
 func annotate(err error, method, path string, attempts int) {
-	// A login's error is shared by every caller that waited for that
-	// login and kept for the cool-down: it names the login, not a call,
-	// and must not be written to.
-	var le *LoginError
-	var lc *LoginCooldownError
-	if stderrors.As(err, &le) || stderrors.As(err, &lc) {
-		return
-	}
 	path = stripQuery(path)
-	var ae *apierrors.APIError
-	if stderrors.As(err, &ae) && ae.Method == "" {
-		ae.Method, ae.Path, ae.Attempts = method, path, attempts
-		return
-	}
-	var de *apierrors.DecodeError
-	if stderrors.As(err, &de) && de.Method == "" {
-		de.Method, de.Path, de.Attempts = method, path, attempts
-		return
-	}
-	var te *apierrors.TransportError
-	if stderrors.As(err, &te) && te.Method == "" {
-		te.Method, te.Path, te.Attempts = method, path, attempts
+	switch e := err.(type) {
+	case *apierrors.APIError:
+		if e.Method == "" {
+			e.Method, e.Path, e.Attempts = method, path, attempts
+		}
+	case *apierrors.DecodeError:
+		if e.Method == "" {
+			e.Method, e.Path, e.Attempts = method, path, attempts
+		}
+	case *apierrors.TransportError:
+		if e.Method == "" {
+			e.Method, e.Path, e.Attempts = method, path, attempts
+		}
 	}
 }
 
 // withCause attaches the reason a call stopped early to its last error, so
-// errors.Is matches both the platform code and the cause.
+// errors.Is matches both the platform code and the cause. Like annotate, it
+// writes only to err itself.
 func withCause(err, cause error) error {
-	var ae *apierrors.APIError
-	if stderrors.As(err, &ae) && ae.Err == nil {
-		ae.Err = cause
-		return err
-	}
-	var te *apierrors.TransportError
-	if stderrors.As(err, &te) {
-		te.Err = stderrors.Join(te.Err, cause)
-		return err
-	}
-	var de *apierrors.DecodeError
-	if stderrors.As(err, &de) {
-		de.Err = stderrors.Join(de.Err, cause)
+	switch e := err.(type) {
+	case *apierrors.APIError:
+		if e.Err == nil {
+			e.Err = cause
+		}
+	case *apierrors.TransportError:
+		e.Err = stderrors.Join(e.Err, cause)
+	case *apierrors.DecodeError:
+		e.Err = stderrors.Join(e.Err, cause)
 	}
 	return err
 }
 
 func setRetryAfter(err error, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	var ae *apierrors.APIError
-	if stderrors.As(err, &ae) {
+	if ae, ok := err.(*apierrors.APIError); ok && d > 0 {
 		ae.RetryAfter = d
 	}
+}
+
+// attemptInfo describes attempt n of req, started at start, for hooks and
+// logs.
+func (c *Client) attemptInfo(n int, req *request, res result, start time.Time) AttemptInfo {
+	info := AttemptInfo{Attempt: n, Method: req.method, Path: req.name, Status: res.status, Err: res.err, Elapsed: c.clock.Now().Sub(start)}
+	if res.err != nil {
+		info.Code, _ = apierrors.CodeOf(res.err)
+		info.RequestID = apierrors.RequestIDOf(res.err)
+	}
+	return info
 }
 
 func (c *Client) observe(info AttemptInfo) {

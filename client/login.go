@@ -62,10 +62,10 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		}
 		var out loginResponse
 		start := c.clock.Now()
-		res := c.attempt(ctx, &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{}}, Session{}, &out)
-		info := AttemptInfo{Attempt: 1, Method: "POST", Path: c.loginPath, Status: res.status, Err: res.err, Login: true, Elapsed: c.clock.Now().Sub(start)}
-		info.Code, _ = apierrors.CodeOf(res.err)
-		info.RequestID = apierrors.RequestIDOf(res.err)
+		call := &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{}}
+		res := c.attempt(ctx, call, Session{}, &out)
+		info := c.attemptInfo(1, call, res, start)
+		info.Login = true
 		c.observe(info)
 		if res.err != nil {
 			var de *apierrors.DecodeError
