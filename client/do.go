@@ -267,11 +267,7 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 	raw := resp.RawBody()
 	defer raw.Close()
 	status, header := resp.StatusCode(), resp.Header()
-	var body []byte
-	if req.method != http.MethodHead && status != http.StatusNoContent && status != http.StatusNotModified {
-		// These carry no body whatever their Content-Length says.
-		body, err = readBody(raw, resp.RawResponse.ContentLength, c.maxBody)
-	}
+	body, err := readBody(raw, resp.RawResponse.ContentLength, c.maxBody)
 	if err != nil {
 		if err == ErrResponseTooLarge {
 			// Sending the call again brings the same body back.
@@ -284,6 +280,11 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 
 // readBody reads the whole body, failing once it passes limit.
 func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+	if r == http.NoBody {
+		// net/http's word that the response has none (HEAD, 204, 304),
+		// whatever its Content-Length says.
+		return nil, nil
+	}
 	if length > limit {
 		return nil, ErrResponseTooLarge
 	}
