@@ -1,11 +1,11 @@
 package mock
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"time"
+
+	"github.com/devcloud/devcloud-go/retry"
 )
 
 // respond turns a rendered reply into what the Mock's transport returns;
@@ -13,7 +13,7 @@ import (
 // see from a real connection.
 func respond(req *http.Request, rep Reply, p response) (*http.Response, error) {
 	ctx := req.Context()
-	if err := sleep(ctx, rep.delay); err != nil {
+	if err := retry.SystemClock().Sleep(ctx, rep.delay); err != nil {
 		return nil, err
 	}
 	switch rep.kind {
@@ -22,7 +22,7 @@ func respond(req *http.Request, rep Reply, p response) (*http.Response, error) {
 	case KindNetworkError:
 		return nil, rep.err
 	case KindSlowHeaders:
-		if err := sleep(ctx, rep.dur); err != nil {
+		if err := retry.SystemClock().Sleep(ctx, rep.dur); err != nil {
 			return nil, err
 		}
 	}
@@ -45,19 +45,4 @@ func respond(req *http.Request, rep Reply, p response) (*http.Response, error) {
 		resp.Body = io.NopCloser(p.open())
 	}
 	return resp, nil
-}
-
-// sleep waits d, or returns the context's error if it ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
