@@ -42,9 +42,14 @@ type sessions struct {
 	// logins counts the login function's calls, for hooks and tests.
 	logins atomic.Int64
 
-	mu        sync.Mutex
-	refreshAt map[uint64]time.Time // generation → when to refresh it
-	cooldown  cooldown
+	mu sync.Mutex
+	// plan is when to refresh the session this client logged in last;
+	// a session another replica stored is refreshed a margin before expiry.
+	plan struct {
+		gen uint64
+		at  time.Time
+	}
+	cooldown cooldown
 }
 
 // cooldown spaces logins after a failed one, so the login endpoint is never
@@ -100,12 +105,12 @@ func (s *sessions) due(sess Session) bool {
 	if sess.ExpiresAt.IsZero() {
 		return false
 	}
+	at := sess.ExpiresAt.Add(-s.margin)
 	s.mu.Lock()
-	at, ok := s.refreshAt[sess.Generation]
-	s.mu.Unlock()
-	if !ok {
-		at = sess.ExpiresAt.Add(-s.margin)
+	if s.plan.gen == sess.Generation && !s.plan.at.IsZero() {
+		at = s.plan.at
 	}
+	s.mu.Unlock()
 	return !s.now().Before(at)
 }
 
@@ -253,6 +258,7 @@ func (s *sessions) succeed(stored Session, issued time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cooldown = cooldown{}
+	s.plan.gen, s.plan.at = stored.Generation, time.Time{}
 	if stored.ExpiresAt.IsZero() {
 		return
 	}
@@ -260,11 +266,7 @@ func (s *sessions) succeed(stored Session, issued time.Time) {
 	// through a short session, so a short-lived session is not refreshed
 	// on every call.
 	margin := min(s.margin, stored.ExpiresAt.Sub(issued)/2)
-	if s.refreshAt == nil {
-		s.refreshAt = make(map[uint64]time.Time, 2)
-	}
-	clear(s.refreshAt)
-	s.refreshAt[stored.Generation] = stored.ExpiresAt.Add(-margin)
+	s.plan.at = stored.ExpiresAt.Add(-margin)
 }
 
 // cooldownLeft reports how long to wait before the next login, when err is
