@@ -19,4 +19,4 @@
 // the standard library's errors.
 package errors
 
-//go:generate go run ./internal/gencatalog -data codes.json -out catalog_gen.go -readme ../README.md
+//go:generate go run ./internal/gencatalog -data codes.json -out catalog_gen.go -codes ../docs/CODES.md

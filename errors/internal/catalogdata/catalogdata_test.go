@@ -50,7 +50,7 @@ func TestValidateRejectsEachKindOfMistake(t *testing.T) {
 		{"padded zh", func(es []Entry) []Entry { es[2].ZH = " 错误"; return es }, "zh has leading or trailing space"},
 		{"multi-line en", func(es []Entry) []Entry { es[2].EN = "one\ntwo"; return es }, "en must be one line"},
 		{"invalid UTF-8", func(es []Entry) []Entry { es[2].ZH = "\xe9\x94"; return es }, "zh is not valid UTF-8"},
-		{"README marker in text", func(es []Entry) []Entry { es[2].EN = "x " + EndMarker; return es }, "en contains a comment delimiter"},
+		{"README marker in text", func(es []Entry) []Entry { es[2].EN = "x <!-- END -->"; return es }, "en contains a comment delimiter"},
 		{"en ends with a period", func(es []Entry) []Entry { es[2].EN = "an error."; return es }, "en must not end with a period"},
 	}
 	reserved := map[string]bool{"Lookup": true}
@@ -121,54 +121,23 @@ func TestRenderTableEscapesPipes(t *testing.T) {
 	}
 }
 
-func TestRenderREADMEReplacesOnlyTheBlock(t *testing.T) {
-	tests := []struct {
-		name, readme, want string
-	}{
-		{
-			"empty block",
-			"# T\n\n" + BeginMarker + "\n" + EndMarker + "\ntail\n",
-			"# T\n\n" + BeginMarker + "\nTABLE\n" + EndMarker + "\ntail\n",
-		},
-		{
-			"stale block",
-			"head\n" + BeginMarker + "\nold 1\nold 2\n" + EndMarker + "\n",
-			"head\n" + BeginMarker + "\nTABLE\n" + EndMarker + "\n",
-		},
+func TestRenderCodesDocIsGeneratedAndHoldsEveryRow(t *testing.T) {
+	entries := []Entry{
+		{Code: 1, Name: "A", ZH: "甲", EN: "a", Category: "client", Action: "fail"},
+		{Code: 2, Name: "B", ZH: "乙", EN: "b", Category: "server", Action: "retry"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := RenderREADME([]byte(tt.readme), "TABLE\n")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != tt.want {
-				t.Errorf("RenderREADME = %q, want %q", got, tt.want)
-			}
-			again, err := RenderREADME(got, "TABLE\n")
-			if err != nil || string(again) != string(got) {
-				t.Errorf("second RenderREADME = %q, %v; want it unchanged", again, err)
-			}
-		})
+	got := string(RenderCodesDoc(entries))
+	if !strings.HasPrefix(got, CodesDocHeader+"\n") {
+		t.Errorf("RenderCodesDoc does not start with the generated-code header:\n%s", got)
 	}
-}
-
-func TestRenderREADMERejectsBadMarkers(t *testing.T) {
-	tests := []struct {
-		name, readme, want string
-	}{
-		{"no markers", "# T\n", "appears 0 times, want 1"},
-		{"no end", BeginMarker + "\n", "appears 0 times, want 1"},
-		{"twice", BeginMarker + BeginMarker + EndMarker, "appears 2 times, want 1"},
-		{"reversed", EndMarker + "\n" + BeginMarker + "\n", "comes before"},
+	if !strings.HasSuffix(got, RenderTable(entries)) {
+		t.Errorf("RenderCodesDoc does not end with the table:\n%s", got)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := RenderREADME([]byte(tt.readme), "T\n")
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("RenderREADME error = %v, want it to contain %q", err, tt.want)
-			}
-		})
+	if !strings.Contains(got, "The platform's 2 codes") {
+		t.Errorf("RenderCodesDoc does not count the codes:\n%s", got)
+	}
+	if again := string(RenderCodesDoc(entries)); again != got {
+		t.Error("RenderCodesDoc is not deterministic")
 	}
 }
 

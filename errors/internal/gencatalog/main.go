@@ -1,8 +1,9 @@
 // Command gencatalog generates the error catalog from codes.json: the
-// constants and catalog array of package errors (catalog_gen.go) and the code
-// table of the README. It is run by go generate in the errors directory:
+// constants and catalog array of package errors (catalog_gen.go) and the
+// code table of the documentation (docs/CODES.md). It is run by go generate
+// in the errors directory:
 //
-//	go run ./internal/gencatalog -data codes.json -out catalog_gen.go -readme ../README.md
+//	go run ./internal/gencatalog -data codes.json -out catalog_gen.go -codes ../docs/CODES.md
 //
 // It checks the data first and writes nothing when the data is invalid. A file
 // whose content would not change is left untouched, so running it twice is a
@@ -22,20 +23,20 @@ import (
 func main() {
 	data := flag.String("data", "codes.json", "the catalog's source `file`")
 	out := flag.String("out", "catalog_gen.go", "the Go `file` to write")
-	readme := flag.String("readme", "", "the README `file` whose code table to rewrite (none if empty)")
+	codes := flag.String("codes", "", "the Markdown `file` of the code table to write (none if empty)")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "gencatalog: unexpected arguments %q\n", flag.Args())
 		flag.Usage()
 		os.Exit(2)
 	}
-	if err := run(*data, *out, *readme); err != nil {
+	if err := run(*data, *out, *codes); err != nil {
 		fmt.Fprintln(os.Stderr, "gencatalog:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dataPath, outPath, readmePath string) error {
+func run(dataPath, outPath, codesPath string) error {
 	raw, err := os.ReadFile(dataPath)
 	if err != nil {
 		return err
@@ -56,25 +57,16 @@ func run(dataPath, outPath, readmePath string) error {
 		return err
 	}
 
-	// Render everything before writing anything, so a bad README leaves the
-	// Go file untouched too.
-	var readmeOut []byte
-	if readmePath != "" {
-		old, err := os.ReadFile(readmePath)
-		if err != nil {
-			return err
-		}
-		if readmeOut, err = catalogdata.RenderREADME(old, catalogdata.RenderTable(entries)); err != nil {
-			return fmt.Errorf("%s: %w", readmePath, err)
-		}
-	}
 	if err := writeIfChanged(outPath, src); err != nil {
 		return err
 	}
-	if readmePath != "" {
-		return writeIfChanged(readmePath, readmeOut)
+	if codesPath == "" {
+		return nil
 	}
-	return nil
+	if err := os.MkdirAll(filepath.Dir(codesPath), 0o755); err != nil {
+		return err
+	}
+	return writeIfChanged(codesPath, catalogdata.RenderCodesDoc(entries))
 }
 
 // writeIfChanged writes data to path unless the file already holds it.
