@@ -2,7 +2,6 @@ package devcloud_test
 
 import (
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,48 +17,6 @@ func readme(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return string(b)
-}
-
-// normalize drops indentation and blank lines, so a snippet matches the
-// body of the Example it was taken from.
-func normalize(s string) string {
-	var lines []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// TestReadmeGoSnippetsAreCompiledExamples proves every Go snippet of the
-// README stands in a test file of the repo, where the compiler and go vet
-// check it.
-func TestReadmeGoSnippetsAreCompiledExamples(t *testing.T) {
-	var tests strings.Builder
-	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(path, "_test.go") {
-			b, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			tests.WriteString(normalize(string(b)))
-			tests.WriteString("\n")
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := regexp.MustCompile("(?s)```go\n(.*?)```").FindAllStringSubmatch(readme(t), -1)
-	if len(blocks) < 4 {
-		t.Fatalf("found %d Go snippets, want at least 4", len(blocks))
-	}
-	for _, b := range blocks {
-		if !strings.Contains(tests.String(), normalize(b[1])) {
-			t.Errorf("README snippet is in no _test.go file:\n%s", b[1])
-		}
-	}
 }
 
 // TestReadmeRetryTableMatchesTheCatalog checks the hand-written summary
