@@ -25,7 +25,10 @@ type APIError struct {
 	Code Code
 	// RawCode is the code as the server sent it when it is not a number.
 	RawCode string
-	// Message is the server's message, as sent.
+	// Message is the server's message, as sent but for the values of the
+	// request that must never be shown (session token, CSRF token, secret,
+	// signature, query values), which the client replaces with
+	// "[redacted]" should the server echo them.
 	Message string
 	// HTTPStatus is the response's HTTP status.
 	HTTPStatus int
@@ -38,7 +41,8 @@ type APIError struct {
 	// RetryAfter is the delay the server asked for, when it sent Retry-After.
 	RetryAfter time.Duration
 	// Body is a short snippet (at most 256 bytes) of a body that carried no
-	// Error member, such as a gateway's HTML page. It is not shown by Error.
+	// Error member, such as a gateway's HTML page, redacted as Message. It
+	// is not shown by Error or GoString.
 	Body string
 	// Err is the cause that stopped the call before the policy's own limit,
 	// if any: context.Canceled, context.DeadlineExceeded, an exhausted retry
@@ -107,8 +111,10 @@ type DecodeError struct {
 	Reason string
 	// BodyLen is the body's length in bytes.
 	BodyLen int
-	// Snippet is the start of the body, at most 256 bytes. It is kept for
-	// debugging and not shown by Error, as a body may carry credentials.
+	// Snippet is the start of the body, at most 256 bytes, redacted as
+	// APIError.Message (and empty for a login's answer, which carries the
+	// new session). It is kept for debugging and not shown by Error or
+	// GoString.
 	Snippet string
 	// Attempts is how many requests the call made, retries included.
 	Attempts int
