@@ -2,6 +2,7 @@ package retry
 
 import (
 	"context"
+	"encoding/json"
 	stderrors "errors"
 	"net/http"
 	"time"
@@ -88,8 +89,11 @@ func (r *Retryer) Decide(ctx context.Context, a Attempt, now time.Time) Decision
 	var de *apierrors.DecodeError
 	if stderrors.As(a.Err, &de) {
 		// A 2xx body that does not parse was damaged on the way; sending an
-		// idempotent call again is safe, anything else may act twice.
-		if !a.Idempotent {
+		// idempotent call again is safe, anything else may act twice. A
+		// body that parses but does not fit the caller's value would come
+		// back the same.
+		var syntax *json.SyntaxError
+		if !a.Idempotent || !stderrors.As(de.Err, &syntax) {
 			return Decision{Action: apierrors.ActionFail}
 		}
 		return r.retry(apierrors.ActionRetry, r.p.Backoff, r.p.MaxAttempts, a, nil)

@@ -250,6 +250,11 @@ func TestDecideRetriesDecodeErrorsOnlyWhenIdempotent(t *testing.T) {
 		jerr := json.Unmarshal([]byte(`{"a":`), &v)
 		return &apierrors.DecodeError{HTTPStatus: 200, Reason: "truncated JSON", BodyLen: 5, Err: jerr}
 	}
+	mismatch := func() error {
+		var v struct{ N int }
+		jerr := json.Unmarshal([]byte(`{"N":"x"}`), &v)
+		return &apierrors.DecodeError{HTTPStatus: 200, Reason: "does not fit the result type", BodyLen: 9, Err: jerr}
+	}
 	tests := []struct {
 		name  string
 		steps []step
@@ -267,6 +272,12 @@ func TestDecideRetriesDecodeErrorsOnlyWhenIdempotent(t *testing.T) {
 		}},
 		{"wrapped", []step{
 			{retry.Attempt{Number: 1, Err: fmt.Errorf("get: %w", decodeErr()), Idempotent: true}, retryIn(100 * ms)},
+		}},
+		{"a body that does not fit the result is permanent", []step{
+			{retry.Attempt{Number: 1, Err: mismatch(), Idempotent: true}, fail},
+		}},
+		{"a result that is not a pointer is permanent", []step{
+			{retry.Attempt{Number: 1, Err: &apierrors.DecodeError{HTTPStatus: 200, Err: &json.InvalidUnmarshalError{}}, Idempotent: true}, fail},
 		}},
 	}
 	for _, tt := range tests {
