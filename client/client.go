@@ -19,6 +19,7 @@ import (
 // budget are per client.
 type Client struct {
 	baseURL   string
+	secret    string // the default login's, redacted from server text
 	rc        *resty.Client
 	policy    *retry.Policy
 	budget    *retry.Budget
@@ -85,6 +86,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 
 	c := &Client{
 		baseURL:   strings.TrimRight(u.String(), "/"),
+		secret:    cfg.secret,
 		rc:        rc,
 		policy:    cfg.policy,
 		budget:    retry.NewBudget(cfg.policy.Budget),

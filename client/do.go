@@ -29,6 +29,8 @@ type request struct {
 	body         []byte
 	idemKey      string
 	call         *callConfig
+	hidden       []string // values its errors must never show besides the query's: a signature
+	login        bool     // the default login's request
 }
 
 // result is what one attempt saw.
@@ -44,7 +46,13 @@ type result struct {
 //
 // Failures come back typed: *errors.APIError for a platform or HTTP failure,
 // *errors.DecodeError for a body that does not decode, *errors.TransportError
-// when no response was read, *InputError for arguments that cannot be sent.
+// when no response was read, *InputError for arguments that cannot be sent
+// (a method that is not an HTTP token, control characters in the path, a
+// header or the idempotency key, a path whose ".." leaves the base URL's
+// path, an out that is neither nil nor a non-nil pointer): nothing is sent
+// then. Text the server sends back is stored in errors with the request's
+// secrets (session token, CSRF token, secret, signature, query values)
+// redacted.
 // The retry policy decides what is retried, relogged or failed; every attempt
 // of a call sends the same body and, for non-idempotent methods, the same
 // Idempotency-Key.
@@ -52,7 +60,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 	if ctx == nil {
 		return &InputError{Field: "ctx", Reason: "nil context"}
 	}
-	req, err := c.prepare(method, path, in, opts)
+	req, err := c.prepare(method, path, in, out, opts)
 	if err != nil {
 		return err
 	}
@@ -171,11 +179,14 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 }
 
 // prepare checks the arguments and encodes the body once for all attempts.
-func (c *Client) prepare(method, path string, in any, opts []CallOption) (*request, error) {
-	if method == "" || strings.ContainsAny(method, " \t\r\n/?#") {
+func (c *Client) prepare(method, path string, in, out any, opts []CallOption) (*request, error) {
+	if !isToken(method) {
 		return nil, &InputError{Field: "method", Reason: "not an HTTP method"}
 	}
 	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	if err := checkOut(out); err != nil {
 		return nil, err
 	}
 	req := &request{method: strings.ToUpper(method), path: path, name: stripQuery(path), call: &callConfig{}}
@@ -183,6 +194,14 @@ func (c *Client) prepare(method, path string, in any, opts []CallOption) (*reque
 		if o != nil {
 			o(req.call)
 		}
+	}
+	for _, kv := range req.call.headers {
+		if err := checkHeader("header", kv[0], kv[1]); err != nil {
+			return nil, err
+		}
+	}
+	if hasControl(req.call.idempotencyKey, true) {
+		return nil, &InputError{Field: "idempotencyKey", Reason: "has a control character"}
 	}
 	req.idemKey = req.call.idempotencyKey
 	if in != nil && (req.method == http.MethodGet || req.method == http.MethodHead) {
@@ -208,16 +227,6 @@ func (c *Client) prepare(method, path string, in any, opts []CallOption) (*reque
 		req.body = b
 	}
 	return req, nil
-}
-
-func checkPath(path string) error {
-	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
-		return &InputError{Field: "path", Reason: "must start with a single /"}
-	}
-	if strings.ContainsAny(path, " \t\r\n") {
-		return &InputError{Field: "path", Reason: "must not contain white space"}
-	}
-	return nil
 }
 
 // attempt sends one request with the session's headers and decodes the
@@ -262,7 +271,7 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 		if resp != nil && resp.RawBody() != nil {
 			resp.RawBody().Close()
 		}
-		return result{err: &apierrors.TransportError{Err: err}}
+		return result{err: c.redact(req, sess, &apierrors.TransportError{Err: err}, nil)}
 	}
 	raw := resp.RawBody()
 	defer raw.Close()
@@ -275,7 +284,10 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 		}
 		return result{status: status, header: header, err: &apierrors.TransportError{Err: err}}
 	}
-	return result{status: status, header: header, err: DecodeResponse(status, header, body, out)}
+	if err := DecodeResponse(status, header, body, out); err != nil {
+		return result{status: status, header: header, err: c.redact(req, sess, err, body)}
+	}
+	return result{status: status, header: header}
 }
 
 // readBody reads the whole body, failing once it passes limit.

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	stderrors "errors"
 	"strconv"
 	"time"
 
@@ -62,20 +61,20 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		}
 		var out loginResponse
 		start := c.clock.Now()
-		call := &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{}}
+		call := &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{},
+			hidden: []string{req.Sig}, login: true}
 		res := c.attempt(ctx, call, Session{}, &out)
+		// The error is complete before the hook sees it: redacted, its
+		// snippet dropped (a login body carries the session's tokens) and
+		// named.
+		annotate(res.err, "POST", c.loginPath, 1)
 		info := c.attemptInfo(1, call, res, start)
 		info.Login = true
 		c.observe(info)
 		if res.err != nil {
-			var de *apierrors.DecodeError
-			if stderrors.As(res.err, &de) {
-				de.Snippet = "" // a login body carries the session's tokens
-			}
 			if code, ok := apierrors.CodeOf(res.err); ok && code == apierrors.Code(10006) {
 				c.sessions.correctClock(res.header)
 			}
-			annotate(res.err, "POST", c.loginPath, 1)
 			return Session{}, res.err
 		}
 		if out.Token == "" {

@@ -182,8 +182,8 @@ func WithMaxResponseBytes(n int64) Option {
 // sent as "Bearer <token>", and "X-CSRF-Token").
 func WithHeaderNames(authorization, csrf string) Option {
 	return func(c *config) error {
-		if authorization == "" || csrf == "" {
-			return &InputError{Field: "headerNames", Reason: "empty header name"}
+		if !isToken(authorization) || !isToken(csrf) {
+			return &InputError{Field: "headerNames", Reason: "header name is not an HTTP token"}
 		}
 		c.authHeader, c.csrfHeader = http.CanonicalHeaderKey(authorization), http.CanonicalHeaderKey(csrf)
 		return nil
@@ -194,8 +194,8 @@ func WithHeaderNames(authorization, csrf string) Option {
 // "Idempotency-Key").
 func WithIdempotencyHeader(name string) Option {
 	return func(c *config) error {
-		if name == "" {
-			return &InputError{Field: "idempotencyHeader", Reason: "empty header name"}
+		if !isToken(name) {
+			return &InputError{Field: "idempotencyHeader", Reason: "header name is not an HTTP token"}
 		}
 		c.idemHeader = http.CanonicalHeaderKey(name)
 		return nil
@@ -205,8 +205,8 @@ func WithIdempotencyHeader(name string) Option {
 // WithHeader adds a header sent on every request (e.g. a tenant id).
 func WithHeader(key, value string) Option {
 	return func(c *config) error {
-		if key == "" {
-			return &InputError{Field: "header", Reason: "empty header name"}
+		if err := checkHeader("header", key, value); err != nil {
+			return err
 		}
 		if c.defaultHeaders == nil {
 			c.defaultHeaders = make(http.Header)
@@ -218,7 +218,13 @@ func WithHeader(key, value string) Option {
 
 // WithUserAgent sets the User-Agent header.
 func WithUserAgent(ua string) Option {
-	return func(c *config) error { c.userAgent = ua; return nil }
+	return func(c *config) error {
+		if hasControl(ua, true) {
+			return &InputError{Field: "userAgent", Reason: "has a control character"}
+		}
+		c.userAgent = ua
+		return nil
+	}
 }
 
 // WithLogger logs each attempt at debug level and each final failure at

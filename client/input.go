@@ -1,0 +1,87 @@
+package client
+
+import (
+	"reflect"
+	"strings"
+)
+
+// The checks below catch caller mistakes before anything is sent: net/http
+// would refuse most of them only after the SDK had counted an attempt, and
+// its error would quote the raw control bytes.
+
+// isToken reports whether s is an HTTP token (RFC 9110 §5.6.2), as a method
+// or a header name must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// hasControl reports whether s holds a control character; a horizontal tab
+// counts when tabOK is false.
+func hasControl(s string, tabOK bool) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 && !(tabOK && c == '\t') || c == 0x7f {
+			return true
+		}
+	}
+	return false
+}
+
+// checkHeader checks a header a caller asked to send.
+func checkHeader(field, name, value string) error {
+	if !isToken(name) {
+		return &InputError{Field: field, Reason: "header name is not an HTTP token"}
+	}
+	if hasControl(value, true) {
+		return &InputError{Field: field, Reason: "header " + name + " has a control character in its value"}
+	}
+	return nil
+}
+
+// checkPath checks a call's path: one leading slash, no white space or
+// control character, and no ".." that climbs above the base URL's path, which
+// would send the session to a route outside the API it was issued for.
+func checkPath(path string) error {
+	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
+		return &InputError{Field: "path", Reason: "must start with a single /"}
+	}
+	if hasControl(path, false) || strings.ContainsRune(path, ' ') {
+		return &InputError{Field: "path", Reason: "must not contain white space or control characters"}
+	}
+	depth := 0
+	for _, seg := range strings.Split(stripQuery(path)[1:], "/") {
+		switch strings.ToLower(seg) {
+		case "", ".", "%2e":
+		case "..", ".%2e", "%2e.", "%2e%2e":
+			if depth--; depth < 0 {
+				return &InputError{Field: "path", Reason: "its .. leaves the base URL's path"}
+			}
+		default:
+			depth++
+		}
+	}
+	return nil
+}
+
+// checkOut checks the value a call decodes its result into: nil (discard
+// it) or a non-nil pointer.
+func checkOut(out any) error {
+	if out == nil {
+		return nil
+	}
+	if v := reflect.ValueOf(out); v.Kind() != reflect.Pointer || v.IsNil() {
+		return &InputError{Field: "out", Reason: "must be a non-nil pointer, or nil to discard the result"}
+	}
+	return nil
+}

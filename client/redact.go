@@ -1,0 +1,155 @@
+package client
+
+import (
+	"encoding/json"
+	"net/url"
+	"slices"
+	"strings"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
+)
+
+// redactedText replaces a secret in text the server sent back.
+const redactedText = "[redacted]"
+
+// minRedacted is the shortest value redacted: replacing every "1" or "on"
+// of a message would garble it and hide nothing.
+const minRedacted = 3
+
+// redactor takes out of server-provided text the values a request carried
+// that must never be shown: the session token and CSRF token, the secret, the
+// login signature and the query values. A platform or proxy that echoes the
+// request in its error message or page would otherwise put them into
+// Error(), logs and hooks.
+type redactor struct {
+	secrets []string // longest first, so a secret inside another goes with it
+}
+
+// newRedactor returns a redactor for values, in the forms they take on the
+// wire and in a JSON body: as they are, query- and path-escaped, and
+// JSON-escaped.
+func newRedactor(values ...string) *redactor {
+	r := &redactor{}
+	for _, v := range values {
+		if len(v) < minRedacted {
+			continue
+		}
+		r.secrets = append(r.secrets, v, url.QueryEscape(v), url.PathEscape(v))
+		if b, err := json.Marshal(v); err == nil {
+			r.secrets = append(r.secrets, string(b[1:len(b)-1]))
+		}
+	}
+	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
+	r.secrets = slices.Compact(r.secrets)
+	return r
+}
+
+// longest is the length of the longest secret.
+func (r *redactor) longest() int {
+	if len(r.secrets) == 0 {
+		return 0
+	}
+	return len(r.secrets[0])
+}
+
+// text returns s with every secret replaced.
+func (r *redactor) text(s string) string {
+	for _, v := range r.secrets {
+		if strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, redactedText)
+		}
+	}
+	return s
+}
+
+// snippet returns the start of body, at most maxSnippet bytes, with every
+// secret replaced. It redacts a window long enough that a secret cut by the
+// window's end could only start after the snippet's end.
+func (r *redactor) snippet(body []byte) string {
+	body = trimSpace(body)
+	want := maxSnippet + r.longest()
+	n := min(len(body), want)
+	for {
+		s := r.text(string(body[:n]))
+		if len(s) >= want || n == len(body) {
+			return snippet([]byte(s))
+		}
+		n = min(len(body), 2*n)
+	}
+}
+
+// error redacts what the server put into err, a fresh error of one attempt
+// that nobody has seen yet: the message, raw code, request id and body
+// snippets of an APIError or DecodeError, and the text of a TransportError's
+// cause (a malformed response's bytes may be quoted there). body is the
+// response body the error was decoded from.
+func (r *redactor) error(err error, body []byte) error {
+	switch e := err.(type) {
+	case *apierrors.APIError:
+		e.Message, e.RawCode, e.RequestID = r.text(e.Message), r.text(e.RawCode), r.text(e.RequestID)
+		if e.Body != "" {
+			e.Body = r.snippet(body)
+		}
+	case *apierrors.DecodeError:
+		e.RequestID = r.text(e.RequestID)
+		if e.Snippet != "" {
+			e.Snippet = r.snippet(body)
+		}
+	case *apierrors.TransportError:
+		if e.Err != nil {
+			if s := e.Err.Error(); r.text(s) != s {
+				e.Err = &redactedError{msg: r.text(s), err: e.Err}
+			}
+		}
+	}
+	return err
+}
+
+// redactedError shows a cause's text with the secrets taken out, and still
+// unwraps to it so errors.Is and errors.As see through.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redact takes the secrets of req and sess out of err, a fresh error of one
+// attempt, before any hook, log or caller sees it. A login's DecodeError
+// keeps no snippet at all: a login body that does not fit still carries the
+// new session's tokens, which nothing else knows to redact.
+func (c *Client) redact(req *request, sess Session, err error, body []byte) error {
+	if req.login {
+		if de, ok := err.(*apierrors.DecodeError); ok {
+			de.Snippet = ""
+		}
+	}
+	values := append([]string{sess.Token, sess.CSRFToken, c.secret}, req.hidden...)
+	values = append(values, queryValues(req.path, req.call.query)...)
+	return newRedactor(values...).error(err, body)
+}
+
+// queryValues returns the values of path's query and of q, the values a
+// call's errors must never show.
+func queryValues(path string, q url.Values) []string {
+	var out []string
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		raw := path[i+1:]
+		if j := strings.IndexByte(raw, '#'); j >= 0 {
+			raw = raw[:j]
+		}
+		for _, kv := range strings.Split(raw, "&") {
+			if _, v, ok := strings.Cut(kv, "="); ok && v != "" {
+				out = append(out, v)
+				if u, err := url.QueryUnescape(v); err == nil && u != v {
+					out = append(out, u)
+				}
+			}
+		}
+	}
+	for _, vs := range q {
+		out = append(out, vs...)
+	}
+	return out
+}
