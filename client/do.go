@@ -402,6 +402,7 @@ func setRetryAfter(err error, d time.Duration) {
 func (c *Client) attemptInfo(n int, req *request, res result, start time.Time) AttemptInfo {
 	info := AttemptInfo{Attempt: n, Method: req.method, Path: req.name, Status: res.status, Err: res.err, Elapsed: c.clock.Now().Sub(start)}
 	if res.err != nil {
+		info.Action = apierrors.ActionFail // until the retryer decides otherwise
 		info.Code, _ = apierrors.CodeOf(res.err)
 		info.RequestID = apierrors.RequestIDOf(res.err)
 	}

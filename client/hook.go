@@ -24,16 +24,16 @@ type AttemptInfo struct {
 	Err error
 	// RequestID is the platform's request id, when known.
 	RequestID string
-	// Action is what the client does next: ActionFail ends the call (with
-	// Err, or successfully when Err is nil), ActionRetry and
+	// Action is what the client does next: ActionNone after a success,
+	// ActionFail when the call ends with Err, ActionRetry and
 	// ActionRetryThrottle sleep Delay and send again, ActionRelogin and
 	// ActionReloginClockSkew log in again and replay.
 	Action apierrors.Action
 	// Delay is the sleep before the next attempt.
 	Delay time.Duration
 	// Login marks a request of the default login rather than of a call;
-	// its Action is always ActionFail (the shared login decides itself
-	// whether to try again).
+	// its Action is ActionNone or ActionFail (the shared login decides
+	// itself whether to try again).
 	Login bool
 	// Elapsed is how long the attempt took.
 	Elapsed time.Duration

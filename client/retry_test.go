@@ -341,7 +341,7 @@ func TestAttemptHookSeesEveryAttempt(t *testing.T) {
 		code   apierrors.Code
 		action apierrors.Action
 		delay  time.Duration
-	}{{504, apierrors.ActionRetry, 100 * time.Millisecond}, {20005, apierrors.ActionRetry, 200 * time.Millisecond}, {0, apierrors.ActionFail, 0}}
+	}{{504, apierrors.ActionRetry, 100 * time.Millisecond}, {20005, apierrors.ActionRetry, 200 * time.Millisecond}, {0, apierrors.ActionNone, 0}}
 	if len(seen) != len(want) || logins != 1 {
 		t.Fatalf("hook saw %d attempts and %d logins, want %d and 1", len(seen), logins, len(want))
 	}

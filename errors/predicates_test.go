@@ -161,8 +161,12 @@ func TestCategoryAndActionNamesRoundTrip(t *testing.T) {
 			t.Errorf("ParseCategory(%q) = %v, %v; want %v, true", name, got, ok, c)
 		}
 	}
+	var zero apierrors.Action
+	if zero != apierrors.ActionNone {
+		t.Errorf("the zero Action is %s, want none", zero)
+	}
 	actions := map[apierrors.Action]string{
-		apierrors.ActionFail: "fail", apierrors.ActionRetry: "retry", apierrors.ActionRetryIdempotent: "retry-idempotent",
+		apierrors.ActionNone: "none", apierrors.ActionFail: "fail", apierrors.ActionRetry: "retry", apierrors.ActionRetryIdempotent: "retry-idempotent",
 		apierrors.ActionRetryThrottle: "retry-throttle", apierrors.ActionRelogin: "relogin",
 		apierrors.ActionReloginClockSkew: "relogin-clock-skew", apierrors.ActionLoginCooldown: "login-cooldown",
 	}

@@ -10,7 +10,9 @@ import (
 // Rule is what the SDK does about one platform code.
 type Rule struct {
 	// Action is fail, retry, retry-idempotent, retry-throttle, relogin,
-	// relogin-clock-skew or login-cooldown.
+	// relogin-clock-skew or login-cooldown. ActionNone (the zero value)
+	// keeps the code's default action, so a Rule can change only the
+	// attempts or the backoff.
 	Action apierrors.Action
 	// MaxAttempts bounds the attempts of a call that keeps getting this code,
 	// the first one included. 0 takes the policy's MaxAttempts.
@@ -80,9 +82,9 @@ func (p *Policy) SetAction(code apierrors.Code, a apierrors.Action) *Policy {
 // filled in: the override if one was set, else the code's default action
 // (the catalog's, or for an unknown code the one its range gives).
 func (p *Policy) Rule(code apierrors.Code) Rule {
-	r, ok := p.rules[code]
-	if !ok {
-		r = Rule{Action: code.Action()}
+	r := p.rules[code]
+	if r.Action == apierrors.ActionNone {
+		r.Action = code.Action()
 	}
 	if r.MaxAttempts <= 0 {
 		r.MaxAttempts = max(p.MaxAttempts, 1)

@@ -145,6 +145,10 @@ func TestPolicySetOverridesOneCode(t *testing.T) {
 			apierrors.ActionRetryThrottle, 3, retry.ThrottleBackoff()},
 		{"retry code turned off", 30011, retry.Rule{Action: apierrors.ActionFail},
 			apierrors.ActionFail, 3, retry.DefaultBackoff()},
+		{"no action keeps the default action, new attempts", 30011, retry.Rule{MaxAttempts: 6},
+			apierrors.ActionRetryThrottle, 6, retry.ThrottleBackoff()},
+		{"no action on a fail code keeps it failing", 20001, retry.Rule{MaxAttempts: 6},
+			apierrors.ActionFail, 6, retry.DefaultBackoff()},
 		{"unknown code given a rule", 418, retry.Rule{Action: apierrors.ActionRetry, MaxAttempts: 2},
 			apierrors.ActionRetry, 2, retry.DefaultBackoff()},
 	}

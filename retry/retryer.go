@@ -122,7 +122,7 @@ func (r *Retryer) decideCode(code apierrors.Code, a Attempt, now time.Time) Deci
 		return r.retry(apierrors.ActionRetry, *rule.Backoff, rule.MaxAttempts, a, ra)
 	case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
 		return r.retry(rule.Action, *rule.Backoff, rule.MaxAttempts, a, ra)
-	case apierrors.ActionFail:
+	case apierrors.ActionFail, apierrors.ActionNone:
 		return Decision{Action: apierrors.ActionFail, RetryAfter: deref(ra)}
 	}
 	// Session actions: the client carries them out.
