@@ -81,6 +81,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		sent       int // requests sent: the Attempts of the call
 		tries      int // attempts counted against the policy: relogin replays excluded
 		loginWaits int
+		held       int // retry-budget tokens the attempt in flight paid for
 	)
 	for {
 		var sess Session
@@ -114,11 +115,16 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		res := c.attempt(ctx, req, sess, out)
 		info := c.attemptInfo(sent, req, res, start)
 		if res.err == nil {
-			c.budget.Success()
+			switch {
+			case held > 0:
+				c.budget.Release(held) // the retry helped: it costs nothing
+			case tries == 1:
+				c.budget.Success() // no retry needed: the bucket refills
+			}
 			c.observe(info)
 			return nil
 		}
-		lastErr = res.err
+		lastErr, held = res.err, 0
 		if req.call.noRetry {
 			c.observe(info)
 			return c.finish(req, res.err, sent)
@@ -158,11 +164,13 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 				c.observe(info)
 				return c.finish(req, withCause(res.err, fmt.Errorf("retry in %v would pass the deadline: %w", d.Delay, context.DeadlineExceeded)), sent)
 			}
-			if !c.budget.Acquire(d.Timeout) {
+			cost, ok := c.budget.Acquire(d.Timeout)
+			if !ok {
 				info.Action = apierrors.ActionFail
 				c.observe(info)
 				return c.finish(req, withCause(res.err, retry.ErrBudgetExhausted), sent)
 			}
+			held = cost
 			c.observe(info)
 			if err := c.clock.Sleep(ctx, d.Delay); err != nil {
 				return c.finish(req, withCause(res.err, err), sent)

@@ -10,22 +10,28 @@ type BudgetConfig struct {
 	RetryCost int
 	// TimeoutCost is what one retry after a timeout takes.
 	TimeoutCost int
-	// SuccessRefund is what each successful call puts back.
+	// SuccessRefund is what a call that succeeds without any retry puts
+	// back (AWS's NoRetryIncrement). A retry that succeeds gets its own cost
+	// back instead.
 	SuccessRefund int
 	// Disabled turns the budget off: every retry the rules allow is made.
 	Disabled bool
 }
 
-// DefaultBudget is the AWS SDK's retry quota: 500 tokens, a retry costs 5, a
-// retry after a timeout 10, each success refunds 1.
+// DefaultBudget is the AWS SDK's standard-mode retry quota: 500 tokens, a
+// retry costs 5, a retry after a timeout 10, a success without retries adds 1.
 func DefaultBudget() BudgetConfig {
 	return BudgetConfig{Capacity: 500, RetryCost: 5, TimeoutCost: 10, SuccessRefund: 1}
 }
 
-// Budget is a client's retry token bucket. During an outage the bucket
-// drains and calls stop retrying, so a fleet of clients does not multiply the
-// load on a platform that is already failing; successes refill it. It is safe
-// for concurrent use.
+// Budget is a client's retry token bucket, with the semantics of the AWS
+// SDK's standard retry mode: a retry acquires its cost; when that retry
+// succeeds, the cost is released back; a call that succeeds at its first
+// attempt adds SuccessRefund, up to the capacity. Retries that help are
+// therefore free, and only retries that fail drain the bucket: during an
+// outage it empties and calls stop retrying, so a fleet of clients does not
+// multiply the load on a platform that is already failing. It is safe for
+// concurrent use.
 type Budget struct {
 	cfg    BudgetConfig
 	mu     sync.Mutex
@@ -38,32 +44,47 @@ func NewBudget(cfg BudgetConfig) *Budget {
 }
 
 // Acquire takes the cost of one retry (the timeout cost if timeout is set)
-// and reports whether the retry may be made. A disabled or nil budget always
-// allows.
-func (b *Budget) Acquire(timeout bool) bool {
+// and reports whether the retry may be made. The cost taken is what Release
+// gives back if the retry succeeds; it is 0 when refused, and from a disabled
+// or nil budget, which always allows.
+func (b *Budget) Acquire(timeout bool) (cost int, ok bool) {
 	if b == nil || b.cfg.Disabled {
-		return true
+		return 0, true
 	}
-	cost := b.cfg.RetryCost
+	cost = b.cfg.RetryCost
 	if timeout {
 		cost = b.cfg.TimeoutCost
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.tokens < cost {
-		return false
+		return 0, false
 	}
 	b.tokens -= cost
-	return true
+	return cost, true
 }
 
-// Success refunds a successful call's share, up to the capacity.
+// Release gives back the cost an Acquire took, up to the capacity: the
+// retry it paid for succeeded. A retry that failed keeps its cost.
+func (b *Budget) Release(cost int) {
+	b.add(cost)
+}
+
+// Success adds SuccessRefund, up to the capacity, for a call that succeeded
+// without any retry.
 func (b *Budget) Success() {
-	if b == nil || b.cfg.Disabled || b.cfg.SuccessRefund == 0 {
+	if b == nil {
+		return
+	}
+	b.add(b.cfg.SuccessRefund)
+}
+
+func (b *Budget) add(n int) {
+	if b == nil || b.cfg.Disabled || n <= 0 {
 		return
 	}
 	b.mu.Lock()
-	b.tokens = min(b.tokens+b.cfg.SuccessRefund, b.cfg.Capacity)
+	b.tokens = min(b.tokens+n, b.cfg.Capacity)
 	b.mu.Unlock()
 }
 

@@ -31,7 +31,7 @@ func TestBudgetGrantsCapacityDividedByCostThenRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := retry.NewBudget(retry.DefaultBudget())
 			granted := 0
-			for b.Acquire(tt.timeout) {
+			for acquired(b, tt.timeout) {
 				granted++
 				if granted > 500 {
 					t.Fatal("budget never ran dry")
@@ -44,7 +44,7 @@ func TestBudgetGrantsCapacityDividedByCostThenRefuses(t *testing.T) {
 				t.Fatalf("Tokens() = %d after draining, want 0", got)
 			}
 			for range 3 {
-				if b.Acquire(false) || b.Acquire(true) {
+				if acquired(b, false) || acquired(b, true) {
 					t.Fatal("Acquire granted a retry from an empty budget")
 				}
 			}
@@ -58,20 +58,20 @@ func TestBudgetGrantsCapacityDividedByCostThenRefuses(t *testing.T) {
 func TestBudgetRefusesTimeoutRetryWhenOnlyARetryFits(t *testing.T) {
 	b := retry.NewBudget(retry.DefaultBudget())
 	for range 99 {
-		if !b.Acquire(false) {
+		if !acquired(b, false) {
 			t.Fatal("Acquire refused before the budget ran low")
 		}
 	}
 	if got := b.Tokens(); got != 5 {
 		t.Fatalf("Tokens() = %d after 99 retries, want 5", got)
 	}
-	if b.Acquire(true) {
+	if acquired(b, true) {
 		t.Fatal("timeout retry (cost 10) granted with 5 tokens left")
 	}
 	if got := b.Tokens(); got != 5 {
 		t.Fatalf("a refused Acquire took tokens: %d left, want 5", got)
 	}
-	if !b.Acquire(false) {
+	if !acquired(b, false) {
 		t.Fatal("retry (cost 5) refused with 5 tokens left")
 	}
 	if got := b.Tokens(); got != 0 {
@@ -96,7 +96,7 @@ func TestBudgetSuccessRefundsOneUpToCapacity(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := retry.NewBudget(retry.DefaultBudget())
 			for range tt.retries {
-				if !b.Acquire(false) {
+				if !acquired(b, false) {
 					t.Fatal("Acquire refused while filling the scenario")
 				}
 			}
@@ -112,16 +112,16 @@ func TestBudgetSuccessRefundsOneUpToCapacity(t *testing.T) {
 
 func TestBudgetRefundUnlocksRetryAfterDraining(t *testing.T) {
 	b := retry.NewBudget(retry.DefaultBudget())
-	for b.Acquire(false) {
+	for acquired(b, false) {
 	}
 	for i := 1; i <= 4; i++ {
 		b.Success()
-		if b.Acquire(false) {
+		if acquired(b, false) {
 			t.Fatalf("retry granted after %d refunds (%d tokens), want refusal until 5", i, i)
 		}
 	}
 	b.Success()
-	if !b.Acquire(false) {
+	if !acquired(b, false) {
 		t.Fatal("retry refused with 5 refunded tokens")
 	}
 }
@@ -131,7 +131,7 @@ func TestDisabledBudgetAlwaysAllowsAndKeepsItsTokens(t *testing.T) {
 	cfg.Disabled = true
 	b := retry.NewBudget(cfg)
 	for i := range 1000 {
-		if !b.Acquire(i%2 == 0) {
+		if !acquired(b, i%2 == 0) {
 			t.Fatalf("disabled budget refused Acquire #%d", i+1)
 		}
 	}
@@ -145,7 +145,7 @@ func TestZeroBudgetConfigAllowsEveryRetry(t *testing.T) {
 	// The zero BudgetConfig is documented as a disabled budget.
 	b := retry.NewBudget(retry.BudgetConfig{})
 	for i := range 1000 {
-		if !b.Acquire(i%2 == 0) {
+		if !acquired(b, i%2 == 0) {
 			t.Fatalf("zero-config budget refused Acquire #%d", i+1)
 		}
 	}
@@ -157,7 +157,7 @@ func TestZeroBudgetConfigAllowsEveryRetry(t *testing.T) {
 func TestNilBudgetAllowsEveryRetry(t *testing.T) {
 	var b *retry.Budget
 	for range 1000 {
-		if !b.Acquire(false) || !b.Acquire(true) {
+		if !acquired(b, false) || !acquired(b, true) {
 			t.Fatal("nil budget refused a retry")
 		}
 	}
@@ -179,7 +179,7 @@ func TestBudgetConcurrentAcquireNeverOverdraws(t *testing.T) {
 			defer wg.Done()
 			<-start
 			for range triesEach {
-				if b.Acquire(false) {
+				if acquired(b, false) {
 					granted.Add(1)
 				}
 			}
@@ -198,7 +198,7 @@ func TestBudgetConcurrentAcquireNeverOverdraws(t *testing.T) {
 func TestBudgetConcurrentSuccessNeverExceedsCapacity(t *testing.T) {
 	b := retry.NewBudget(retry.DefaultBudget())
 	for range 10 {
-		b.Acquire(false) // 450 left
+		acquired(b, false) // 450 left
 	}
 	var wg sync.WaitGroup
 	for range 100 {
@@ -211,5 +211,99 @@ func TestBudgetConcurrentSuccessNeverExceedsCapacity(t *testing.T) {
 	wg.Wait()
 	if got := b.Tokens(); got != 500 {
 		t.Fatalf("Tokens() = %d after 100 concurrent refunds from 450, want 500", got)
+	}
+}
+
+// acquired reports whether Acquire granted a retry.
+func acquired(b *retry.Budget, timeout bool) bool {
+	_, ok := b.Acquire(timeout)
+	return ok
+}
+
+// TestBudgetTokenRateLimitVector is aws-sdk-go-v2's aws/ratelimit
+// TestTokenRateLimit "retrieve" case: a 10-token bucket, retries of cost 5,
+// one released, one refused, then 5 tokens added.
+func TestBudgetTokenRateLimitVector(t *testing.T) {
+	b := retry.NewBudget(retry.BudgetConfig{Capacity: 10, RetryCost: 5, TimeoutCost: 10, SuccessRefund: 5})
+	steps := []struct {
+		name    string
+		do      func() bool // false when refused
+		granted bool
+		tokens  int
+	}{
+		{"acquire 5 and release it", func() bool {
+			cost, ok := b.Acquire(false)
+			b.Release(cost)
+			return ok
+		}, true, 10},
+		{"acquire 5", func() bool { return acquired(b, false) }, true, 5},
+		{"acquire 5", func() bool { return acquired(b, false) }, true, 0},
+		{"acquire 5: quota exceeded", func() bool { return acquired(b, false) }, false, 0},
+		{"add 5", func() bool { b.Success(); return true }, true, 5},
+		{"acquire 5", func() bool { return acquired(b, false) }, true, 0},
+	}
+	for i, s := range steps {
+		if got := s.do(); got != s.granted {
+			t.Fatalf("step %d (%s): granted %v, want %v", i+1, s.name, got, s.granted)
+		}
+		if got := b.Tokens(); got != s.tokens {
+			t.Fatalf("step %d (%s): %d tokens, want %d", i+1, s.name, got, s.tokens)
+		}
+	}
+}
+
+func TestBudgetReleaseGivesBackWhatAcquireTook(t *testing.T) {
+	tests := []struct {
+		name     string
+		drain    int  // retries of cost 5 taken first
+		timeout  bool // the retry that then succeeds
+		wantCost int
+		want     int // tokens after its release
+	}{
+		{"retry from a full bucket", 0, false, 5, 500},
+		{"timeout retry from a full bucket", 0, true, 10, 500},
+		{"retry after others failed", 10, false, 5, 450},
+		{"timeout retry after others failed", 10, true, 10, 450},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := retry.NewBudget(retry.DefaultBudget())
+			for range tt.drain {
+				acquired(b, false)
+			}
+			cost, ok := b.Acquire(tt.timeout)
+			if !ok || cost != tt.wantCost {
+				t.Fatalf("Acquire(%v) = %d, %v; want %d, true", tt.timeout, cost, ok, tt.wantCost)
+			}
+			b.Release(cost)
+			if got := b.Tokens(); got != tt.want {
+				t.Fatalf("Tokens() = %d after Release, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBudgetReleaseNeverExceedsCapacity(t *testing.T) {
+	b := retry.NewBudget(retry.DefaultBudget())
+	b.Release(5)
+	b.Release(10)
+	if got := b.Tokens(); got != 500 {
+		t.Fatalf("Tokens() = %d, want 500", got)
+	}
+}
+
+func TestDisabledBudgetAcquiresNothingAndReleasesNothing(t *testing.T) {
+	cfg := retry.DefaultBudget()
+	cfg.Disabled = true
+	b := retry.NewBudget(cfg)
+	cost, ok := b.Acquire(true)
+	if cost != 0 || !ok {
+		t.Fatalf("Acquire = %d, %v; want 0, true", cost, ok)
+	}
+	b.Release(10)
+	var nilBudget *retry.Budget
+	nilBudget.Release(5) // must not panic
+	if got := b.Tokens(); got != 500 {
+		t.Fatalf("Tokens() = %d, want 500", got)
 	}
 }

@@ -97,18 +97,27 @@ func ExampleBudget() {
 
 	// An outage: every call fails and wants a retry.
 	retries := 0
-	for b.Acquire(false) {
+	for {
+		if _, ok := b.Acquire(false); !ok {
+			break
+		}
 		retries++
 	}
 	fmt.Println("retries before the budget ran dry:", retries)
 
-	// The platform recovers; each success refunds one token, and five buy
-	// the next retry.
+	// The platform recovers; each call that succeeds without a retry adds
+	// one token, and five buy the next retry.
 	for range 5 {
 		b.Success()
 	}
-	fmt.Println("tokens:", b.Tokens(), "retry allowed:", b.Acquire(false))
+	cost, ok := b.Acquire(false)
+	fmt.Println("tokens:", b.Tokens()+cost, "retry allowed:", ok)
+
+	// That retry succeeds: its cost comes back, so a retry that helps is free.
+	b.Release(cost)
+	fmt.Println("tokens after the retry succeeded:", b.Tokens())
 	// Output:
 	// retries before the budget ran dry: 100
 	// tokens: 5 retry allowed: true
+	// tokens after the retry succeeded: 5
 }

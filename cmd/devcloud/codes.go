@@ -115,11 +115,11 @@ func describe(p *retry.Policy, code apierrors.Code) string {
 		r.MaxAttempts, b.Initial, b.Multiplier, b.Max, p.MaxRetryAfter)
 	switch r.Action {
 	case apierrors.ActionRetry:
-		return "retried: " + sched
+		return "retried: " + sched + budgetNote(p)
 	case apierrors.ActionRetryThrottle:
-		return "retried on the slower throttle schedule: " + sched
+		return "retried on the slower throttle schedule: " + sched + budgetNote(p)
 	case apierrors.ActionRetryIdempotent:
-		return "retried for idempotent calls only (GET, HEAD, PUT, DELETE, OPTIONS, or client.Idempotent(true)): " + sched
+		return "retried for idempotent calls only (GET, HEAD, PUT, DELETE, OPTIONS, or client.Idempotent(true)): " + sched + budgetNote(p)
 	case apierrors.ActionRelogin:
 		return "logs in again (one login shared by every goroutine that hit it), then replays the call once"
 	case apierrors.ActionReloginClockSkew:
@@ -128,4 +128,17 @@ func describe(p *retry.Policy, code apierrors.Code) string {
 		return fmt.Sprintf("cools the login down (backoff from %v, capped at %v) instead of hammering the login endpoint", p.LoginCooldown.Initial, p.LoginCooldown.Max)
 	}
 	return "fails at once with the typed error"
+}
+
+// budgetNote says how retries draw on the client's retry budget.
+func budgetNote(p *retry.Policy) string {
+	b := p.Budget
+	if b.Disabled {
+		return "; the retry budget is off"
+	}
+	return fmt.Sprintf(`;
+            each retry takes %d tokens (%d after a timeout) from the client's %d-token retry
+            budget and gets them back when it succeeds; a call that succeeds without a retry
+            adds %d; an empty budget (an outage) stops retries and returns the last error`,
+		b.RetryCost, b.TimeoutCost, b.Capacity, b.SuccessRefund)
 }

@@ -86,7 +86,7 @@ func TestExplain(t *testing.T) {
 		wantExit int
 		want     []string
 	}{
-		{"20005", exitOK, []string{"SendMessageTimeout", "发送消息超时", "retried: up to 3 attempts", "errors.Is(err, apierrors.SendMessageTimeout)", "SetAction"}},
+		{"20005", exitOK, []string{"SendMessageTimeout", "发送消息超时", "retried: up to 3 attempts", "gets them back when it succeeds", "errors.Is(err, apierrors.SendMessageTimeout)", "SetAction"}},
 		{"sendmessagetimeout", exitOK, []string{"20005 SendMessageTimeout"}},
 		{"10001", exitOK, []string{"logs in again", "relogin"}},
 		{"30011", exitOK, []string{"throttle schedule"}},
