@@ -23,6 +23,7 @@ type Client struct {
 	rc        *resty.Client
 	policy    *retry.Policy
 	budget    *retry.Budget
+	breaker   *breaker // nil without WithCircuitBreaker
 	sessions  *sessions
 	loginPath string
 	timeout   time.Duration
@@ -102,6 +103,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		clock:     cfg.clock,
 		rnd:       cfg.rnd,
 	}
+	if cfg.breaker != nil {
+		c.breaker = newBreaker(*cfg.breaker)
+	}
 	for k, v := range cfg.defaultHeaders {
 		c.headers[k] = v
 	}
@@ -121,6 +125,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		timeout: cfg.loginTimeout,
 		backoff: cfg.policy.LoginCooldown,
 		rnd:     cfg.rnd,
+		gate:    c.breaker,
 	}
 	switch {
 	case cfg.login != nil:

@@ -35,9 +35,10 @@ type request struct {
 
 // result is what one attempt saw.
 type result struct {
-	status int
-	header http.Header
-	err    error
+	status  int
+	header  http.Header
+	err     error
+	refused bool // by the circuit breaker: nothing was sent
 }
 
 // Do calls the platform: method and path (relative to the base URL), in
@@ -113,6 +114,9 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		tries++
 		start := c.clock.Now()
 		res := c.attempt(ctx, req, sess, out)
+		if res.refused {
+			return c.finish(req, res.err, sent-1)
+		}
 		info := c.attemptInfo(sent, req, res, start)
 		if res.err == nil {
 			switch {
@@ -159,6 +163,13 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 			continue
 
 		case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
+			if c.breaker.blocks() {
+				// The next attempt would be refused: spend neither a
+				// budget token nor the sleep on it.
+				info.Action = apierrors.ActionFail
+				c.observe(info)
+				return c.finish(req, withCause(res.err, ErrCircuitOpen), sent)
+			}
 			if !fits(ctx, c.clock.Now().Add(d.Delay)) {
 				info.Action = apierrors.ActionFail
 				c.observe(info)
@@ -237,9 +248,28 @@ func (c *Client) prepare(method, path string, in, out any, opts []CallOption) (*
 	return req, nil
 }
 
-// attempt sends one request with the session's headers and decodes the
-// answer into out. It never retries.
-func (c *Client) attempt(ctx context.Context, req *request, sess Session, out any) result {
+// attempt sends one request, unless the circuit breaker refuses it, and
+// tells the breaker how it went.
+func (c *Client) attempt(ctx context.Context, req *request, sess Session, out any) (res result) {
+	record, err := c.breaker.allow(req.method, req.name)
+	if err != nil {
+		return result{err: err, refused: true}
+	}
+	sent := false
+	defer func() {
+		if !sent { // send panicked: the breaker must not wait for it forever
+			record(notCounted, nil)
+		}
+	}()
+	res = c.send(ctx, req, sess, out)
+	sent = true
+	record(judge(ctx, res.err), res.err)
+	return res
+}
+
+// send sends one request with the session's headers and decodes the answer
+// into out. It never retries.
+func (c *Client) send(ctx context.Context, req *request, sess Session, out any) result {
 	actx := ctx
 	if c.timeout > 0 {
 		var cancel context.CancelFunc

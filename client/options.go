@@ -35,6 +35,7 @@ type config struct {
 	store          SessionStore
 	userAgent      string
 	defaultHeaders http.Header
+	breaker        *BreakerConfig
 }
 
 // Defaults of New.

@@ -35,6 +35,7 @@ type sessions struct {
 	backoff retry.Backoff
 	rnd     func() float64
 	flight  singleflight.Group
+	gate    *breaker // the client's circuit breaker, nil without one
 
 	// offset is the server clock minus the local clock, in nanoseconds,
 	// learnt from the Date header of a 10006 answer.
@@ -184,6 +185,11 @@ func (s *sessions) loginOnce(ctx context.Context, gen uint64) (Session, error) {
 		if err == nil {
 			break
 		}
+		if stderrors.Is(err, ErrCircuitOpen) {
+			// The breaker refused the login request: the platform is
+			// down, not this login, so no cool-down starts.
+			return Session{}, err
+		}
 		if code, ok := apierrors.CodeOf(err); ok && code == apierrors.Code(10006) && !skewed {
 			// The login function has corrected the clock offset if it
 			// could (the default login reads the Date header); sign
@@ -202,6 +208,12 @@ func (s *sessions) loginOnce(ctx context.Context, gen uint64) (Session, error) {
 			break
 		}
 		d := retryer.Decide(ctx, retry.Attempt{Number: n, Err: err, Idempotent: true}, s.clock.Now())
+		if d.Action == apierrors.ActionRetry && s.gate.blocks() {
+			// This failure opened the breaker: no sleep for a login
+			// request it would refuse, and no cool-down on top of it.
+			// A new error: this one may already have been observed.
+			return Session{}, fmt.Errorf("%w (%w)", err, ErrCircuitOpen)
+		}
 		if d.Action != apierrors.ActionRetry || !fits(ctx, s.clock.Now().Add(d.Delay)) || s.clock.Sleep(ctx, d.Delay) != nil {
 			break
 		}
@@ -282,6 +294,9 @@ func (s *sessions) cooldownLeft(err error) (time.Duration, bool) {
 }
 
 func waitable(err error) bool {
+	if stderrors.Is(err, ErrCircuitOpen) {
+		return false // the breaker, not the login endpoint, said no
+	}
 	if stderrors.Is(err, context.Canceled) || stderrors.Is(err, context.DeadlineExceeded) {
 		return false
 	}

@@ -1,0 +1,82 @@
+package client
+
+import (
+	"context"
+	stderrors "errors"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
+)
+
+// verdict is what an attempt tells the circuit breaker about the platform.
+type verdict uint8
+
+const (
+	// countedSuccess: the platform answered, whatever it said.
+	countedSuccess verdict = iota
+	// countedFailure: the platform could not be reached or said it is down.
+	countedFailure
+	// notCounted: the attempt says nothing about the platform's health.
+	notCounted
+)
+
+// judge places an attempt that ended with err under ctx, the context it was
+// sent with.
+func judge(ctx context.Context, err error) verdict {
+	if err == nil {
+		return countedSuccess
+	}
+	if ctx.Err() != nil {
+		// The caller gave up (or its deadline passed): the platform may
+		// have been about to answer.
+		return notCounted
+	}
+	var ae *apierrors.APIError
+	if stderrors.As(err, &ae) {
+		switch {
+		case ae.HTTPStatus == 429 || ae.Code.Category() == apierrors.CategoryThrottle:
+			// 429, 10004, 30011: the platform is alive and asks us to slow
+			// down, which the retry policy does; opening would turn a
+			// throttle into an outage.
+			return notCounted
+		case down(int(ae.Code)) || down(ae.HTTPStatus):
+			return countedFailure
+		}
+		return countedSuccess
+	}
+	if stderrors.Is(err, ErrResponseTooLarge) {
+		return countedSuccess // an answer, if an unwanted one
+	}
+	var te *apierrors.TransportError
+	if stderrors.As(err, &te) {
+		return countedFailure
+	}
+	// A body that does not decode still came from the platform.
+	return countedSuccess
+}
+
+// down reports whether an HTTP status (or the same number as a code) says
+// the platform is failing rather than refusing the request.
+func down(status int) bool {
+	switch status {
+	case 500, 502, 503, 504:
+		return true
+	}
+	return false
+}
+
+// snapshot copies a counted failure for the breaker to keep: the attempt's
+// own error goes on to be annotated for its call, while the copy is shown,
+// unchanged, to every call the open breaker stops.
+func snapshot(err error, method, path string) error {
+	switch e := err.(type) {
+	case *apierrors.APIError:
+		cp := *e
+		cp.Method, cp.Path, cp.Err = method, path, nil
+		return &cp
+	case *apierrors.TransportError:
+		cp := *e
+		cp.Method, cp.Path = method, path
+		return &cp
+	}
+	return err
+}
