@@ -167,7 +167,7 @@ func checkCodeError(t *testing.T, err error, info apierrors.Info, method string,
 func checkRetried(t *testing.T, fl flavour, info apierrors.Info, sleeps ...time.Duration) {
 	f := fl.start(t)
 	path := codePath(info.Code)
-	f.On("GET", path, mock.Code(int(info.Code)))
+	f.On("GET", path, mock.Code(info.Code))
 	c := f.client(t)
 	err := c.Do(deadline(t, 10*time.Second), "GET", path, nil, nil)
 	checkCodeError(t, err, info, "GET", 3)
@@ -184,7 +184,7 @@ func checkRetriedWhenIdempotent(t *testing.T, fl flavour, info apierrors.Info) {
 
 	f := fl.start(t)
 	path := codePath(info.Code)
-	f.On("POST", path, mock.Code(int(info.Code)))
+	f.On("POST", path, mock.Code(info.Code))
 	c := f.client(t)
 	err := c.Do(deadline(t, 10*time.Second), "POST", path, map[string]string{"Name": "lamp"}, nil)
 	checkCodeError(t, err, info, "POST", 1)
@@ -200,7 +200,7 @@ func checkRelogin(t *testing.T, fl flavour, info apierrors.Info) {
 	path := codePath(info.Code)
 	t.Run("forever", func(t *testing.T) {
 		f := fl.start(t)
-		f.On("GET", path, mock.Code(int(info.Code)))
+		f.On("GET", path, mock.Code(info.Code))
 		c := f.client(t)
 		err := c.Do(deadline(t, 10*time.Second), "GET", path, nil, nil)
 		checkCodeError(t, err, info, "GET", 2)
@@ -213,7 +213,7 @@ func checkRelogin(t *testing.T, fl flavour, info apierrors.Info) {
 	})
 	t.Run("once", func(t *testing.T) {
 		f := fl.start(t)
-		f.On("GET", path, mock.Code(int(info.Code)), mock.OK(map[string]string{"Status": "on"}))
+		f.On("GET", path, mock.Code(info.Code), mock.OK(map[string]string{"Status": "on"}))
 		c := f.client(t)
 		var out struct{ Status string }
 		if err := c.Do(deadline(t, 10*time.Second), "GET", path, nil, &out); err != nil {
@@ -240,7 +240,7 @@ func checkServerClockSkew(t *testing.T, fl flavour) string {
 	const skew = 20 * time.Minute
 	f := fl.start(t, mock.WithClockSkew(skew))
 	if f.srv == nil {
-		f.OnLogin(mock.Code(int(apierrors.LoginTimeInvalid)), mock.LoginOK())
+		f.OnLogin(mock.Code(apierrors.LoginTimeInvalid), mock.LoginOK())
 	}
 	f.On("GET", "/v1/devices", mock.OK(nil))
 	c := f.client(t)
@@ -276,7 +276,7 @@ func checkLoginCooldown(t *testing.T, fl flavour, info apierrors.Info) {
 	path := codePath(info.Code)
 	t.Run("route", func(t *testing.T) {
 		f := fl.start(t)
-		f.On("GET", path, mock.Code(int(info.Code)))
+		f.On("GET", path, mock.Code(info.Code))
 		c := f.client(t)
 		err := c.Do(deadline(t, 10*time.Second), "GET", path, nil, nil)
 		checkCodeError(t, err, info, "GET", 1)
@@ -286,7 +286,7 @@ func checkLoginCooldown(t *testing.T, fl flavour, info apierrors.Info) {
 	})
 	t.Run("login", func(t *testing.T) {
 		f := fl.start(t)
-		f.OnLogin(mock.Code(int(info.Code)), mock.LoginOK())
+		f.OnLogin(mock.Code(info.Code), mock.LoginOK())
 		f.On("GET", path, mock.OK(nil))
 		c := f.client(t)
 		if err := c.Do(deadline(t, 10*time.Second), "GET", path, nil, nil); err != nil {
@@ -304,7 +304,7 @@ func checkLoginCooldown(t *testing.T, fl flavour, info apierrors.Info) {
 func checkFailsAtOnce(t *testing.T, fl flavour, info apierrors.Info) {
 	f := fl.start(t)
 	path := codePath(info.Code)
-	f.On("GET", path, mock.Code(int(info.Code)))
+	f.On("GET", path, mock.Code(info.Code))
 	c := f.client(t)
 	err := c.Do(deadline(t, 10*time.Second), "GET", path, nil, nil)
 	checkCodeError(t, err, info, "GET", 1)
@@ -517,7 +517,7 @@ func faultRows() []faultRow {
 
 		{"200 with Error", func(t *testing.T, fl flavour) string {
 			f := fl.start(t)
-			f.On("GET", path, mock.Code(int(apierrors.SendMessageTimeout)))
+			f.On("GET", path, mock.Code(apierrors.SendMessageTimeout))
 			c := f.client(t)
 			err := c.Do(deadline(t, rowDeadline), "GET", path, nil, nil)
 			ae := wantAPIError(t, err, apierrors.SendMessageTimeout)
@@ -604,7 +604,7 @@ func faultRows() []faultRow {
 			} else {
 				// The Mock keeps no sessions: its 11th answer plays the
 				// expiry the Server's ExpireSessions causes.
-				f.On("GET", path, mock.OK(nil).Times(10), mock.Code(int(apierrors.LoginTimeout)), mock.OK(nil))
+				f.On("GET", path, mock.OK(nil).Times(10), mock.Code(apierrors.LoginTimeout), mock.OK(nil))
 			}
 			c := f.client(t)
 			ok := 0
@@ -631,7 +631,7 @@ func faultRows() []faultRow {
 			// sleep that would end after the caller's deadline.
 			const callDeadline = 150 * ms
 			f := fl.start(t)
-			f.On("GET", path, mock.Code(int(apierrors.SendMessageTimeout)))
+			f.On("GET", path, mock.Code(apierrors.SendMessageTimeout))
 			c := f.client(t, client.WithClock(retry.SystemClock()))
 			warm(t, c)
 			start := time.Now()
@@ -654,7 +654,7 @@ func faultRows() []faultRow {
 			p := retry.DefaultPolicy()
 			p.Budget = retry.BudgetConfig{Capacity: 10, RetryCost: 5, TimeoutCost: 10, SuccessRefund: 1}
 			f := fl.start(t)
-			f.On("GET", path, mock.Code(int(apierrors.SendMessageTimeout)))
+			f.On("GET", path, mock.Code(apierrors.SendMessageTimeout))
 			c := f.client(t, client.WithPolicy(p))
 			err := c.Do(deadline(t, rowDeadline), "GET", path, nil, nil)
 			if ae := wantAPIError(t, err, apierrors.SendMessageTimeout); ae.Attempts != 3 || stderrors.Is(err, retry.ErrBudgetExhausted) {
@@ -727,7 +727,7 @@ func faultRows() []faultRow {
 
 		{"login endpoint throttled", func(t *testing.T, fl flavour) string {
 			f := fl.start(t)
-			f.OnLogin(mock.Code(int(apierrors.LoginTooFrequent)))
+			f.OnLogin(mock.Code(apierrors.LoginTooFrequent))
 			f.On("GET", path, mock.OK(nil))
 			c := f.client(t)
 			err := c.Do(deadline(t, rowDeadline), "GET", path, nil, nil)
@@ -758,7 +758,7 @@ func faultRows() []faultRow {
 
 		{"flat envelope, code as string", func(t *testing.T, fl flavour) string {
 			f := fl.start(t)
-			f.On("GET", path, mock.Code(int(apierrors.SendMessageTimeout)).CodeAsString().Flat(), mock.OK(map[string]int{"Total": 2}).Flat())
+			f.On("GET", path, mock.Code(apierrors.SendMessageTimeout).CodeAsString().Flat(), mock.OK(map[string]int{"Total": 2}).Flat())
 			c := f.client(t)
 			var out struct{ Total int }
 			if err := c.Do(deadline(t, rowDeadline), "GET", path, nil, &out); err != nil || out.Total != 2 {
@@ -771,7 +771,7 @@ func faultRows() []faultRow {
 
 		{"relogin replays a POST", func(t *testing.T, fl flavour) string {
 			f := fl.start(t)
-			f.On("POST", path, mock.Code(int(apierrors.NotLoggedIn)), mock.OK(map[string]string{"Id": "d1"}))
+			f.On("POST", path, mock.Code(apierrors.NotLoggedIn), mock.OK(map[string]string{"Id": "d1"}))
 			c := f.client(t)
 			body := map[string]string{"Name": "lamp-2"}
 			wantBody, _ := json.Marshal(body)
@@ -871,7 +871,7 @@ func faultRows() []faultRow {
 		{"no secrets in errors", func(t *testing.T, fl flavour) string {
 			f := fl.start(t)
 			f.On("GET", path, mock.ResetBeforeResponse())
-			f.On("GET", "/v1/users", mock.Code(int(apierrors.InsufficientPermission)))
+			f.On("GET", "/v1/users", mock.Code(apierrors.InsufficientPermission))
 			c := f.client(t)
 			sess, err := c.Session(deadline(t, rowDeadline))
 			if err != nil {
@@ -923,7 +923,7 @@ func TestParallelMocksAreIsolated(t *testing.T) {
 			}
 			m.AssertCalls(t, "GET", path, 50)
 			m.AssertLogins(t, 1)
-			for _, r := range m.Calls() {
+			for _, r := range m.Requests() {
 				if !r.Login && r.Reply != mock.KindOK {
 					t.Errorf("%v: answered by the other Mock's script", r)
 				}
@@ -932,7 +932,7 @@ func TestParallelMocksAreIsolated(t *testing.T) {
 		t.Run("answers-20005", func(t *testing.T) {
 			t.Parallel()
 			m := mock.New(t)
-			m.On("GET", path, mock.Code(int(apierrors.SendMessageTimeout)))
+			m.On("GET", path, mock.Code(apierrors.SendMessageTimeout))
 			c := (&fake{platform: m, newClient: m.NewClient}).client(t)
 			start.wait()
 			for range 10 {
@@ -941,7 +941,7 @@ func TestParallelMocksAreIsolated(t *testing.T) {
 			}
 			m.AssertCalls(t, "GET", path, 30)
 			m.AssertLogins(t, 1)
-			for _, r := range m.Calls() {
+			for _, r := range m.Requests() {
 				if !r.Login && r.Code != int(apierrors.SendMessageTimeout) {
 					t.Errorf("%v: answered by the other Mock's script", r)
 				}

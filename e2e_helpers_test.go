@@ -59,8 +59,8 @@ type platform interface {
 	Count(method, path string) int
 	Logins() int
 	LoginAttempts() int
-	AssertCalls(t testing.TB, method, path string, n int) bool
-	AssertLogins(t testing.TB, n int) bool
+	AssertCalls(t mock.TB, method, path string, n int) bool
+	AssertLogins(t mock.TB, n int) bool
 }
 
 // fake is one flavour of the fake platform, started for one test.
@@ -86,7 +86,7 @@ func flavours() []flavour {
 
 func startMock(t *testing.T, opts ...mock.Option) *fake {
 	m := mock.New(t, opts...)
-	return &fake{platform: m, flavour: "mock", requests: m.Calls, newClient: m.NewClient}
+	return &fake{platform: m, flavour: "mock", requests: m.Requests, newClient: m.NewClient}
 }
 
 func startServer(t *testing.T, opts ...mock.Option) *fake {
@@ -113,7 +113,7 @@ func loopbackHTTPClient(t testing.TB) *http.Client {
 // was built with.
 type sdk struct {
 	*client.Client
-	clock    *mock.Clock
+	clock    *mock.FakeClock
 	attempts *attemptLog
 }
 
@@ -127,7 +127,7 @@ func (f *fake) client(t testing.TB, opts ...client.Option) *sdk {
 
 func newSDK(t testing.TB, build func(...client.Option) (*client.Client, error), opts ...client.Option) *sdk {
 	t.Helper()
-	s := &sdk{clock: mock.NewClock(), attempts: &attemptLog{}}
+	s := &sdk{clock: mock.NewFakeClock(), attempts: &attemptLog{}}
 	base := []client.Option{client.WithClock(s.clock), client.WithRandom(half), client.WithAttemptHook(s.attempts.add)}
 	c, err := build(append(base, opts...)...)
 	if err != nil {

@@ -46,7 +46,7 @@ func TestCallerMistakesAreInputErrorsBeforeSending(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeAPI(t)
-			c := newClient(t, f, mock.NewClock())
+			c := newClient(t, f, mock.NewFakeClock())
 			err := c.Do(context.Background(), tt.method, tt.path, nil, tt.out, tt.opts...)
 			var ie *client.InputError
 			if !errors.As(err, &ie) || ie.Field != tt.field {
@@ -71,7 +71,7 @@ func TestCallerMistakesAreInputErrorsBeforeSending(t *testing.T) {
 func TestPathsThatStayUnderTheBaseAreSent(t *testing.T) {
 	for _, path := range []string{"/v1/a/../b", "/v1/./b", "/v1/..b/c", "/v1/b?next=/../../x"} {
 		f := newFakeAPI(t)
-		c := newClient(t, f, mock.NewClock())
+		c := newClient(t, f, mock.NewFakeClock())
 		err := c.Do(context.Background(), "GET", path, nil, nil)
 		var ie *client.InputError
 		if errors.As(err, &ie) {
@@ -111,7 +111,7 @@ func TestBodyThatDoesNotFitIsNotRetried(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/mismatch", ok(`{"N":"not a number"}`))
 	f.on("GET", "/v1/truncated", reply{status: 200, body: `{"Response":{"N":`})
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	var out struct{ N int }
 	err := c.Do(context.Background(), "GET", "/v1/mismatch", nil, &out)
 	var de *apierrors.DecodeError

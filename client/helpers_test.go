@@ -155,7 +155,7 @@ func half() float64 { return 0.5 }
 
 // newClient returns a client of f with credentials, a fake clock and
 // deterministic jitter.
-func newClient(t testing.TB, f *fakeAPI, clk *mock.Clock, opts ...client.Option) *client.Client {
+func newClient(t testing.TB, f *fakeAPI, clk *mock.FakeClock, opts ...client.Option) *client.Client {
 	t.Helper()
 	base := []client.Option{client.WithCredentials("app-1", "secret-1"), client.WithClock(clk), client.WithRandom(half)}
 	c, err := client.New(f.URL, append(base, opts...)...)

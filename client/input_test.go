@@ -21,7 +21,7 @@ import (
 
 func TestBadInputIsATypedErrorNotAPanic(t *testing.T) {
 	f := newFakeAPI(t)
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	ctx := context.Background()
 	//nolint:staticcheck // a nil context is the bad input under test
 	var nilCtx context.Context
@@ -66,7 +66,7 @@ func TestTransportFailures(t *testing.T) {
 		}
 		addr := ln.Addr().String()
 		ln.Close()
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		c, _ := client.New("http://"+addr, client.WithClock(clk), client.WithRandom(half))
 		err = c.Do(context.Background(), "POST", "/v1/x?token=CANARY", nil, nil)
 		var te *apierrors.TransportError
@@ -78,7 +78,7 @@ func TestTransportFailures(t *testing.T) {
 		}
 	})
 	t.Run("unknown host is not retried", func(t *testing.T) {
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		c, _ := client.New("http://no-such-host.invalid", client.WithClock(clk))
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 		var te *apierrors.TransportError
@@ -89,7 +89,7 @@ func TestTransportFailures(t *testing.T) {
 	t.Run("an untrusted certificate is not retried", func(t *testing.T) {
 		srv := httptest.NewTLSServer(http.NotFoundHandler())
 		defer srv.Close()
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		c, _ := client.New(srv.URL, client.WithClock(clk))
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 		var te *apierrors.TransportError
@@ -106,7 +106,7 @@ func TestTransportFailures(t *testing.T) {
 			case <-r.Context().Done():
 			}
 		})
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		c, _ := client.New(slow.URL, client.WithClock(clk), client.WithTimeout(20*time.Millisecond))
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 		var te *apierrors.TransportError
@@ -119,7 +119,7 @@ func TestTransportFailures(t *testing.T) {
 func TestResponseOverTheSizeCapFails(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", ok(`{"Blob":"`+strings.Repeat("x", 2048)+`"}`))
-	c := newClient(t, f, mock.NewClock(), client.WithMaxResponseBytes(1024))
+	c := newClient(t, f, mock.NewFakeClock(), client.WithMaxResponseBytes(1024))
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 	var te *apierrors.TransportError
 	if !errors.As(err, &te) || !errors.Is(err, client.ErrResponseTooLarge) || te.Attempts != 1 {
@@ -130,7 +130,7 @@ func TestResponseOverTheSizeCapFails(t *testing.T) {
 func TestQueryIsSentButNeverShown(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", code(20001))
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil, client.Query(url.Values{"sn": {"CANARY-Q"}}))
 	var got string
 	for _, r := range f.recorded() {
@@ -170,7 +170,7 @@ func TestSecretsNeverReachErrorsOrLogs(t *testing.T) {
 	var logs bytes.Buffer
 	var hooks bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c := newClient(t, f, mock.NewClock(), client.WithLogger(logger), client.WithAttemptHook(func(i client.AttemptInfo) {
+	c := newClient(t, f, mock.NewFakeClock(), client.WithLogger(logger), client.WithAttemptHook(func(i client.AttemptInfo) {
 		fmt.Fprintf(&hooks, "%+v\n", i)
 	}))
 	// tokens issued by the fake are tok-N; make them canaries too
@@ -181,11 +181,11 @@ func TestSecretsNeverReachErrorsOrLogs(t *testing.T) {
 		errs = append(errs, c.Do(ctx, "GET", p+"?sig="+query, nil, nil, q))
 	}
 	errs = append(errs, c.Do(ctx, "POST", "/v1/fail", map[string]string{"Password": password}, nil, q))
-	refused, _ := client.New("http://127.0.0.1:1", client.WithCredentials("app", secret), client.WithLogger(logger), client.WithClock(mock.NewClock()))
+	refused, _ := client.New("http://127.0.0.1:1", client.WithCredentials("app", secret), client.WithLogger(logger), client.WithClock(mock.NewFakeClock()))
 	errs = append(errs, refused.Do(ctx, "GET", "/v1/x?token="+query, nil, nil))
 	badLogin := newFakeAPI(t)
 	badLogin.loginHook = func(w http.ResponseWriter, r *http.Request, body []byte) bool { write(w, code(10005)); return true }
-	bl := newClient(t, badLogin, mock.NewClock(), client.WithLogger(logger), client.WithCredentials("app", secret))
+	bl := newClient(t, badLogin, mock.NewFakeClock(), client.WithLogger(logger), client.WithCredentials("app", secret))
 	errs = append(errs, bl.Do(ctx, "GET", "/v1/x?password="+password, nil, nil))
 
 	canaries := append([]string{secret, password, query, "CANARY-TOKEN", "tok-1", "csrf-tok"}, sigs...)

@@ -136,7 +136,7 @@ func TestServerTextIsRedactedOnEveryFailurePath(t *testing.T) {
 	}
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	newEchoClient := func() *client.Client {
-		c, err := client.New(p.URL, client.WithCredentials("app-1", p.secret), client.WithClock(mock.NewClock()),
+		c, err := client.New(p.URL, client.WithCredentials("app-1", p.secret), client.WithClock(mock.NewFakeClock()),
 			client.WithRandom(half), client.WithAttemptHook(hook), client.WithLogger(logger))
 		if err != nil {
 			t.Fatal(err)

@@ -37,7 +37,7 @@ func TestEmptyTokenIsALoginErrorNotALoginPerCall(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/a", code(10001))
 	var logins atomic.Int64
-	c, err := client.New(f.URL, client.WithClock(mock.NewClock()), client.WithLogin(func(context.Context) (client.Session, error) {
+	c, err := client.New(f.URL, client.WithClock(mock.NewFakeClock()), client.WithLogin(func(context.Context) (client.Session, error) {
 		logins.Add(1)
 		return client.Session{}, nil
 	}))
@@ -117,7 +117,7 @@ func TestALyingContentLengthDoesNotAllocateWhatNeverArrives(t *testing.T) {
 		buf.Flush()
 	}))
 	defer srv.Close()
-	c, _ := client.New(srv.URL, client.WithClock(mock.NewClock()))
+	c, _ := client.New(srv.URL, client.WithClock(mock.NewFakeClock()))
 	var m0, m1 runtime.MemStats
 	runtime.ReadMemStats(&m0)
 	err := c.Do(context.Background(), "GET", "/x", nil, nil)
@@ -136,7 +136,7 @@ func TestLoginBodySnippetNeverKeepsTheTokens(t *testing.T) {
 		return true
 	}
 	var hooked []client.AttemptInfo
-	c := newClient(t, f, mock.NewClock(), client.WithAttemptHook(func(i client.AttemptInfo) { hooked = append(hooked, i) }))
+	c := newClient(t, f, mock.NewFakeClock(), client.WithAttemptHook(func(i client.AttemptInfo) { hooked = append(hooked, i) }))
 	err := c.Do(context.Background(), "GET", "/a", nil, nil)
 	var de *apierrors.DecodeError
 	if stderrors.As(err, &de) && strings.Contains(de.Snippet, "SECRET-TOKEN") {
@@ -195,7 +195,7 @@ func TestLateSessionCodeKeepsTheFreshLogin(t *testing.T) {
 		f.Config.Handler.ServeHTTP(w, r)
 	}))
 	defer front.Close()
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c, _ := client.New(front.URL, client.WithCredentials("app", "sec"), client.WithClock(clk))
 	if _, err := c.Session(context.Background()); err != nil { // gen 1
 		t.Fatal(err)
@@ -229,7 +229,7 @@ func TestReloginThatMeetsACooldownWaitsItOut(t *testing.T) {
 		}
 		return false
 	}
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	if err := c.Do(context.Background(), "GET", "/x", nil, nil); err != nil {
 		t.Fatal(err)

@@ -47,7 +47,7 @@ func TestRetriesFollowThePolicyPerCode(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFakeAPI(t)
 			f.on(tt.method, "/v1/devices", tt.script...)
-			clk := mock.NewClock()
+			clk := mock.NewFakeClock()
 			c := newClient(t, f, clk)
 			var out gadget
 			err := c.Do(context.Background(), tt.method, "/v1/devices", nil, &out)
@@ -92,7 +92,7 @@ func equalDurations(a, b []time.Duration) bool {
 func TestEveryAttemptResendsTheSameBodyAndIdempotencyKey(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("POST", "/v1/devices", code(503), code(20005), ok(`{"Id":"d9"}`))
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	in := map[string]any{"Name": "camera", "Tags": []string{"a", "b"}}
 	var out gadget
 	if err := c.Do(context.Background(), "POST", "/v1/devices", in, &out); err != nil {
@@ -132,7 +132,7 @@ func TestIdempotencyKeyOnlyOnNonIdempotentCalls(t *testing.T) {
 	for _, m := range []string{"GET", "PUT", "DELETE", "POST", "PATCH"} {
 		f.on(m, "/v1/x", ok(`{}`))
 	}
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	ctx := context.Background()
 	for _, m := range []string{"GET", "PUT", "DELETE", "POST", "PATCH"} {
 		if err := c.Do(ctx, m, "/v1/x", nil, nil); err != nil {
@@ -163,7 +163,7 @@ func TestRetryAfterIsHonouredUpToTheCap(t *testing.T) {
 	t.Run("2 seconds is slept", func(t *testing.T) {
 		f := newFakeAPI(t)
 		f.on("GET", "/v1/x", code(503).with("Retry-After", "2"), ok(`{}`))
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		c := newClient(t, f, clk)
 		if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
 			t.Fatal(err)
@@ -174,7 +174,7 @@ func TestRetryAfterIsHonouredUpToTheCap(t *testing.T) {
 	})
 	t.Run("an HTTP date is read relative to the clock", func(t *testing.T) {
 		f := newFakeAPI(t)
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		date := clk.Now().Add(5 * time.Second).UTC().Format(http1123)
 		f.on("GET", "/v1/x", code(20005).with("Retry-After", date), ok(`{}`))
 		c := newClient(t, f, clk)
@@ -190,7 +190,7 @@ func TestRetryAfterIsHonouredUpToTheCap(t *testing.T) {
 	t.Run("3600 seconds is not waited for", func(t *testing.T) {
 		f := newFakeAPI(t)
 		f.on("GET", "/v1/x", code(503).with("Retry-After", "3600"), ok(`{}`))
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		c := newClient(t, f, clk)
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 		var ae *apierrors.APIError
@@ -237,7 +237,7 @@ func TestCancelDuringBackoffReturnsAtOnceWithBothCauses(t *testing.T) {
 func TestNoSleepPastTheDeadline(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", code(30011))
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -253,7 +253,7 @@ func TestNoSleepPastTheDeadline(t *testing.T) {
 func TestNoRetryMakesOneAttempt(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", code(504))
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil, client.NoRetry())
 	if !errors.Is(err, apierrors.Code(504)) || f.count("GET", "/v1/x") != 1 {
 		t.Errorf("err %v calls %d", err, f.count("GET", "/v1/x"))
@@ -267,7 +267,7 @@ func TestPolicyOverridesPerCode(t *testing.T) {
 	p := retry.DefaultPolicy()
 	p.Set(20001, retry.Rule{Action: apierrors.ActionRetry, MaxAttempts: 5})
 	p.SetAction(504, apierrors.ActionFail)
-	c := newClient(t, f, mock.NewClock(), client.WithPolicy(p))
+	c := newClient(t, f, mock.NewFakeClock(), client.WithPolicy(p))
 	c.Do(context.Background(), "GET", "/v1/a", nil, nil)
 	c.Do(context.Background(), "GET", "/v1/b", nil, nil)
 	if f.count("GET", "/v1/a") != 5 || f.count("GET", "/v1/b") != 1 {
@@ -289,7 +289,7 @@ func TestRetryBudgetStopsAnOutage(t *testing.T) {
 			f.on("GET", "/v1/x", code(503))
 			p := retry.DefaultPolicy()
 			p.Budget = tt.budget
-			c := newClient(t, f, mock.NewClock(), client.WithPolicy(p))
+			c := newClient(t, f, mock.NewFakeClock(), client.WithPolicy(p))
 			for i := range 1000 {
 				err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 				var ae *apierrors.APIError
@@ -311,7 +311,7 @@ func TestBudgetExhaustedErrorKeepsTheRealError(t *testing.T) {
 	f.on("GET", "/v1/x", code(503))
 	p := retry.DefaultPolicy()
 	p.Budget = retry.BudgetConfig{Capacity: 5, RetryCost: 5}
-	c := newClient(t, f, mock.NewClock(), client.WithPolicy(p))
+	c := newClient(t, f, mock.NewFakeClock(), client.WithPolicy(p))
 	c.Do(context.Background(), "GET", "/v1/x", nil, nil) // 2 attempts: one retry spent
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 	if !errors.Is(err, retry.ErrBudgetExhausted) || !errors.Is(err, apierrors.Code(503)) {
@@ -327,7 +327,7 @@ func TestAttemptHookSeesEveryAttempt(t *testing.T) {
 	f.on("GET", "/v1/x", code(504), code(20005), ok(`{}`))
 	var seen []client.AttemptInfo
 	logins := 0
-	c := newClient(t, f, mock.NewClock(), client.WithAttemptHook(func(i client.AttemptInfo) {
+	c := newClient(t, f, mock.NewFakeClock(), client.WithAttemptHook(func(i client.AttemptInfo) {
 		if i.Login {
 			logins++
 			return

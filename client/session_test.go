@@ -21,7 +21,7 @@ func TestReloginOn10001ReplaysTheCallOnce(t *testing.T) {
 		t.Run(apierrors.Code(c).String(), func(t *testing.T) {
 			f := newFakeAPI(t)
 			f.on("GET", "/v1/x", code(c), ok(`{"Id":"d1"}`))
-			cl := newClient(t, f, mock.NewClock())
+			cl := newClient(t, f, mock.NewFakeClock())
 			var out gadget
 			if err := cl.Do(context.Background(), "GET", "/v1/x", nil, &out); err != nil {
 				t.Fatal(err)
@@ -36,7 +36,7 @@ func TestReloginOn10001ReplaysTheCallOnce(t *testing.T) {
 func TestSessionCodeAfterAFreshLoginIsAnErrorNotALoop(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", code(10001))
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 	var ae *apierrors.APIError
@@ -52,7 +52,7 @@ func TestStormOf10001sCollapsesIntoOneLogin(t *testing.T) {
 	f := newFakeAPI(t)
 	f.checkAuth = true
 	f.on("GET", "/v1/x", ok(`{"Id":"d1"}`))
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	ctx := context.Background()
 	if err := c.Do(ctx, "GET", "/v1/x", nil, nil); err != nil { // warm session
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestSessionIsRefreshedAheadOfExpiry(t *testing.T) {
 	f := newFakeAPI(t)
 	f.expiresIn = 600
 	f.on("GET", "/v1/x", ok(`{}`))
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	ctx := context.Background()
 	c.Do(ctx, "GET", "/v1/x", nil, nil)
@@ -208,7 +208,7 @@ func TestRefreshAheadOfExpiryDoesNotBlockCalls(t *testing.T) {
 		}
 		return false
 	}
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	c.Do(context.Background(), "GET", "/v1/x", nil, nil)
 	clk.Advance(70 * time.Second) // due (50 s left), still valid
@@ -225,7 +225,7 @@ func TestShortSessionsAreNotRefreshedOnEveryCall(t *testing.T) {
 	f := newFakeAPI(t)
 	f.expiresIn = 30 // shorter than the 60 s margin
 	f.on("GET", "/v1/x", ok(`{}`))
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	for range 5 {
 		c.Do(context.Background(), "GET", "/v1/x", nil, nil)
@@ -248,7 +248,7 @@ func TestLoginFailureComesBackOnceForAllCallers(t *testing.T) {
 		write(w, code(10005))
 		return true
 	}
-	c := newClient(t, f, mock.NewClock())
+	c := newClient(t, f, mock.NewFakeClock())
 	var wg sync.WaitGroup
 	var failures atomic.Int64
 	for range 50 {
@@ -285,7 +285,7 @@ func TestTooManyLoginsIsWaitedOutNotHammered(t *testing.T) {
 		}
 		return false
 	}
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
 		t.Fatal(err)
@@ -306,7 +306,7 @@ func TestTransientLoginFailuresAreRetriedInsideTheSharedLogin(t *testing.T) {
 		}
 		return false
 	}
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk)
 	if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
 		t.Fatal(err)
@@ -323,13 +323,13 @@ func TestStale10001ReusesTheNewerSession(t *testing.T) {
 	f.checkAuth = true
 	f.on("GET", "/v1/x", ok(`{}`))
 	store := client.NewMemoryStore()
-	c := newClient(t, f, mock.NewClock(), client.WithSessionStore(store))
+	c := newClient(t, f, mock.NewFakeClock(), client.WithSessionStore(store))
 	ctx := context.Background()
 	c.Do(ctx, "GET", "/v1/x", nil, nil) // tok-1, generation 1
 	// Another replica logs in: the store moves to generation 2 with the
 	// platform's current token.
 	f.invalidate()
-	other := newClient(t, f, mock.NewClock(), client.WithSessionStore(store))
+	other := newClient(t, f, mock.NewFakeClock(), client.WithSessionStore(store))
 	s, _ := other.Session(ctx)
 	if s.Generation != 1 {
 		t.Fatalf("other replica sees generation %d", s.Generation)

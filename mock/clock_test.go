@@ -12,10 +12,10 @@ import (
 	"github.com/devcloud/devcloud-go/retry"
 )
 
-var _ retry.Clock = (*mock.Clock)(nil)
+var _ retry.Clock = (*mock.FakeClock)(nil)
 
 func TestClockRecordsSleepsAndAdvances(t *testing.T) {
-	c := mock.NewClock()
+	c := mock.NewFakeClock()
 	start := c.Now()
 	c.Sleep(context.Background(), time.Second)
 	c.Advance(time.Minute)
@@ -33,12 +33,12 @@ func TestClockRecordsSleepsAndAdvances(t *testing.T) {
 	}
 }
 
-// With a Clock, an application's test of its retry path asserts the exact
+// With a FakeClock, an application's test of its retry path asserts the exact
 // schedule and takes no time.
 func ExampleClock() {
 	m := mock.New(nil)
 	m.On("GET", "/v1/streams", mock.Code(20005).Times(2), mock.OK(map[string]any{}))
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c, _ := m.NewClient(client.WithClock(clk), client.WithRandom(func() float64 { return 0.5 }))
 
 	err := c.Do(context.Background(), "GET", "/v1/streams", nil, nil)

@@ -96,7 +96,7 @@ func ExampleMock_On() {
 
 	name, err := fetch(m.HTTPClient(), m.BaseURL()+"/v1/devices/d1")
 	fmt.Println(name, err)
-	for _, c := range m.Calls() {
+	for _, c := range m.Requests() {
 		fmt.Println(c)
 	}
 	// Output:

@@ -7,9 +7,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
+	apierrors "github.com/devcloud/devcloud-go/errors"
 	"github.com/google/uuid"
 	"github.com/jarcoal/httpmock"
 )
@@ -28,7 +28,7 @@ import (
 // (Code(10001), Code(10002), …). A request to a route nobody scripted fails
 // the test.
 type Mock struct {
-	tb        testing.TB
+	tb        TB
 	cfg       config
 	transport *httpmock.MockTransport
 	client    *http.Client
@@ -43,7 +43,7 @@ type Mock struct {
 // New returns a Mock bound to t: unmatched requests and requests past a
 // script's Exhausted fail t with t.Errorf. t may be nil (in an Example, or a
 // program); such requests then only return errors.
-func New(t testing.TB, opts ...Option) *Mock {
+func New(t TB, opts ...Option) *Mock {
 	m := &Mock{
 		tb:        t,
 		cfg:       newConfig(opts),
@@ -72,7 +72,7 @@ func (m *Mock) BaseURL() string { return m.cfg.baseURL }
 
 // Transport returns the underlying httpmock transport, to register
 // responders of your own (regexp routes, matchers). Requests they answer are
-// not recorded by Calls.
+// not recorded by Requests.
 func (m *Mock) Transport() *httpmock.MockTransport { return m.transport }
 
 // On scripts a route under BaseURL: the replies answer its requests in
@@ -118,20 +118,20 @@ func (m *Mock) LoginAttempts() int {
 // ignored), whatever they were answered.
 func (m *Mock) Count(method, path string) int { return m.rec.count(method, path) }
 
-// Calls returns a copy of every request the Mock answered or refused, in
-// order.
-func (m *Mock) Calls() []Request { return m.rec.all() }
+// Requests returns a copy of every request the Mock answered or refused,
+// in order, as Server.Requests does.
+func (m *Mock) Requests() []Request { return m.rec.all() }
 
 // AssertCalls reports whether method and path were called exactly n times;
 // when not, it fails t with a table of what was called.
-func (m *Mock) AssertCalls(t testing.TB, method, path string, n int) bool {
+func (m *Mock) AssertCalls(t TB, method, path string, n int) bool {
 	t.Helper()
 	return m.rec.assertCalls(t, method, path, n)
 }
 
 // AssertLogins reports whether exactly n logins succeeded; when not, it
 // fails t with a table of what was called.
-func (m *Mock) AssertLogins(t testing.TB, n int) bool {
+func (m *Mock) AssertLogins(t TB, n int) bool {
 	t.Helper()
 	return m.rec.assertLogins(t, n)
 }
@@ -170,7 +170,7 @@ func (m *Mock) serve(req *http.Request, k routeKey) (*http.Response, error) {
 	rep, _ := m.routes.next(k)
 	if rep.kind == KindLogin {
 		if _, code := checkLogin(rec.Body, m.cfg.apps); code != 0 {
-			rep = rep.as(Code(code))
+			rep = rep.as(Code(apierrors.Code(code)))
 		} else {
 			rep = rep.loginSuccess(uuid.NewString(), uuid.NewString(), m.cfg.sessionTTL)
 		}

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
 func TestMockLogin(t *testing.T) {
@@ -104,8 +106,8 @@ func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 			t.Errorf("failure lacks %q:\n%s", want, msg)
 		}
 	}
-	if c := m.Calls(); len(c) != 1 || c[0].Reply != KindUnmatched {
-		t.Fatalf("Calls() = %v", c)
+	if c := m.Requests(); len(c) != 1 || c[0].Reply != KindUnmatched {
+		t.Fatalf("Requests() = %v", c)
 	}
 }
 
@@ -228,7 +230,7 @@ func TestMockFaults(t *testing.T) {
 			start := time.Now()
 			a, err := try(c, "GET", m.BaseURL()+"/f", auth{}, nil)
 			tt.check(t, a, err, time.Since(start))
-			if r := m.Calls(); len(r) != 1 || r[0].Reply != tt.reply.Kind() {
+			if r := m.Requests(); len(r) != 1 || r[0].Reply != tt.reply.Kind() {
 				t.Fatalf("recorded %v", r)
 			}
 		})
@@ -243,9 +245,9 @@ func TestMockRecordsCalls(t *testing.T) {
 	for range 2 {
 		do(t, c, "POST", m.BaseURL()+"/v1/messages?to=d1", s, []byte(`{"Text":"hi"}`), "Idempotency-Key", "k1")
 	}
-	calls := m.Calls()
+	calls := m.Requests()
 	if len(calls) != 3 {
-		t.Fatalf("Calls() = %v", calls)
+		t.Fatalf("Requests() = %v", calls)
 	}
 	for i, want := range []struct {
 		attempt int
@@ -324,7 +326,7 @@ func TestMockIsolation(t *testing.T) {
 			t.Parallel()
 			m := New(t)
 			m.ExpectAllConsumed()
-			m.On("GET", "/v1/devices", Code(code).Times(20), Exhausted())
+			m.On("GET", "/v1/devices", Code(apierrors.Code(code)).Times(20), Exhausted())
 			for range 20 {
 				if a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil); a.code() != code {
 					t.Errorf("got %v, want %d", a, code)

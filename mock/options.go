@@ -1,6 +1,10 @@
 package mock
 
-import "time"
+import (
+	"time"
+
+	"github.com/devcloud/devcloud-go/retry"
+)
 
 // The defaults both flavours share, so a test needs no configuration.
 const (
@@ -42,6 +46,7 @@ type config struct {
 	notFound        *Reply
 	keepAlives      bool
 	baseURL         string
+	addr            string
 }
 
 func newConfig(opts []Option) config {
@@ -54,6 +59,7 @@ func newConfig(opts []Option) config {
 		now:             time.Now,
 		timestampWindow: DefaultTimestampWindow,
 		baseURL:         DefaultBaseURL,
+		addr:            "127.0.0.1:0",
 	}
 	for _, o := range opts {
 		o(&c)
@@ -99,10 +105,16 @@ func WithClockSkew(d time.Duration) Option {
 	return func(c *config) { c.clockSkew = d }
 }
 
-// WithClock replaces time.Now as the source of the server's time (before
-// skew), for tests that drive session expiry with a fake clock.
-func WithClock(now func() time.Time) Option {
-	return func(c *config) { c.now = now }
+// WithPlatformClock replaces the real clock as the source of the fake
+// platform's time (before skew), for tests that drive session expiry with
+// a fake clock. It takes the clock type client.WithClock takes, so one
+// FakeClock can drive the SDK and the platform:
+//
+//	clk := mock.NewFakeClock()
+//	srv := mock.StartServer(t, mock.WithPlatformClock(clk))
+//	c, err := srv.NewClient(client.WithClock(clk))
+func WithPlatformClock(clk retry.Clock) Option {
+	return func(c *config) { c.now = clk.Now }
 }
 
 // WithTimestampWindow sets how far a login Timestamp may be from the
@@ -141,4 +153,11 @@ func WithKeepAlives() Option {
 // paths are then relative to it. Mock only.
 func WithBaseURL(u string) Option {
 	return func(c *config) { c.baseURL = u }
+}
+
+// WithAddr sets the loopback address the Server listens on (default
+// "127.0.0.1:0", a free port), for a server a person points other programs
+// at. The Server refuses an address that is not loopback. Server only.
+func WithAddr(addr string) Option {
+	return func(c *config) { c.addr = addr }
 }

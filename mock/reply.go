@@ -66,12 +66,13 @@ func OK(payload any) Reply {
 // and 599 is sent with that HTTP status, as the platform's HTTP codes are;
 // any other code (the logic codes 10000…40007) comes in a 200, as the
 // platform sends them. WithStatus changes either.
-func Code(code int) Reply {
+func Code(code apierrors.Code) Reply {
+	c := int(code)
 	status := http.StatusOK
-	if code >= 400 && code <= 599 {
-		status = code
+	if c >= 400 && c <= 599 {
+		status = c
 	}
-	return Reply{kind: KindError, code: code, status: status}
+	return Reply{kind: KindError, code: c, status: status}
 }
 
 // Status is a bare HTTP status with an empty body and no Content-Type, as a

@@ -8,7 +8,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"testing"
 	"text/tabwriter"
 	"time"
 )
@@ -216,7 +215,7 @@ func runs(answers []string) string {
 }
 
 // assertCalls is AssertCalls of both flavours.
-func (rc *recorder) assertCalls(t testing.TB, method, path string, n int) bool {
+func (rc *recorder) assertCalls(t TB, method, path string, n int) bool {
 	t.Helper()
 	if got := rc.count(method, path); got != n {
 		k := key(method, path)
@@ -227,7 +226,7 @@ func (rc *recorder) assertCalls(t testing.TB, method, path string, n int) bool {
 }
 
 // assertLogins is AssertLogins of both flavours.
-func (rc *recorder) assertLogins(t testing.TB, n int) bool {
+func (rc *recorder) assertLogins(t TB, n int) bool {
 	t.Helper()
 	if got, attempts := rc.loginCounts(); got != n {
 		t.Errorf("mock: %d successful logins (%d attempts), want %d; calls (method, path, count, answers):\n%s", got, attempts, n, rc.table())

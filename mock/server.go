@@ -1,12 +1,13 @@
 package mock
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -27,10 +28,13 @@ type Server struct {
 	URL string
 
 	cfg     config
-	hs      *httptest.Server
+	hs      *http.Server
+	ln      net.Listener
+	served  chan struct{} // closed when hs.Serve has returned
+	conns   sync.WaitGroup
 	routes  *routes
 	rec     *recorder
-	tb      testing.TB
+	tb      TB
 	closing chan struct{}
 	once    sync.Once
 
@@ -49,9 +53,21 @@ type session struct {
 	expired   bool
 }
 
-// NewServer starts a Server on 127.0.0.1 on a free port. It needs no
-// *testing.T, so programs such as the CLI demo can run one.
+// NewServer starts a Server on 127.0.0.1 on a free port (or the address of
+// WithAddr). It needs no *testing.T, so programs such as the CLI's demo and
+// serve run one. It panics when it cannot listen, as httptest does; use
+// ListenServer to get the error instead.
 func NewServer(opts ...Option) *Server {
+	s, err := ListenServer(opts...)
+	if err != nil {
+		panic(fmt.Sprintf("mock: %v", err))
+	}
+	return s
+}
+
+// ListenServer is NewServer returning the listening error instead of
+// panicking.
+func ListenServer(opts ...Option) (*Server, error) {
 	s := &Server{
 		cfg:      newConfig(opts),
 		routes:   newRoutes(),
@@ -61,18 +77,43 @@ func NewServer(opts ...Option) *Server {
 		nonces:   make(map[string]time.Time),
 	}
 	s.skew = s.cfg.clockSkew
-	s.hs = httptest.NewUnstartedServer(http.HandlerFunc(s.serveHTTP))
-	// Resets and aborted handlers are the point here, not news.
-	s.hs.Config.ErrorLog = log.New(io.Discard, "", 0)
-	s.hs.Config.SetKeepAlivesEnabled(s.cfg.keepAlives)
-	s.hs.Start()
-	s.URL = s.hs.URL
-	return s
+	ln, err := net.Listen("tcp", s.cfg.addr)
+	if err != nil {
+		return nil, fmt.Errorf("listening on %s: %w", s.cfg.addr, err)
+	}
+	if a, ok := ln.Addr().(*net.TCPAddr); !ok || !a.IP.IsLoopback() {
+		ln.Close()
+		return nil, fmt.Errorf("%s is not a loopback address", ln.Addr())
+	}
+	s.ln, s.served = ln, make(chan struct{})
+	s.hs = &http.Server{
+		Handler: http.HandlerFunc(s.serveHTTP),
+		// Resets and aborted handlers are the point here, not news.
+		ErrorLog: log.New(io.Discard, "", 0),
+		// Close waits for every connection, as httptest's does.
+		ConnState: func(_ net.Conn, st http.ConnState) {
+			switch st {
+			case http.StateNew:
+				s.conns.Add(1)
+			case http.StateHijacked, http.StateClosed:
+				s.conns.Done()
+			}
+		},
+	}
+	s.hs.SetKeepAlivesEnabled(s.cfg.keepAlives)
+	go func() {
+		defer close(s.served)
+		if err := s.hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			s.failf("mock: the server stopped: %v", err)
+		}
+	}()
+	s.URL = "http://" + ln.Addr().String()
+	return s, nil
 }
 
 // StartServer is NewServer for a test: the Server closes at t's cleanup, and
 // requests past a script's Exhausted fail t.
-func StartServer(t testing.TB, opts ...Option) *Server {
+func StartServer(t TB, opts ...Option) *Server {
 	t.Helper()
 	s := NewServer(opts...)
 	s.tb = t
@@ -86,8 +127,17 @@ func StartServer(t testing.TB, opts ...Option) *Server {
 func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closing)
-		s.hs.Close()
+		_ = s.hs.Close() // closes the listener and every connection
+		<-s.served       // no connection starts after this
+		s.conns.Wait()
 	})
+}
+
+// failf reports a failure to the test the Server belongs to, if any.
+func (s *Server) failf(format string, args ...any) {
+	if s.tb != nil {
+		s.tb.Errorf(format, args...)
+	}
 }
 
 // On scripts a route: the replies answer the route's requests in order (a
@@ -137,14 +187,14 @@ func (s *Server) LoginAttempts() int {
 
 // AssertCalls reports whether method and path were called exactly n times;
 // when not, it fails t with a table of what was called.
-func (s *Server) AssertCalls(t testing.TB, method, path string, n int) bool {
+func (s *Server) AssertCalls(t TB, method, path string, n int) bool {
 	t.Helper()
 	return s.rec.assertCalls(t, method, path, n)
 }
 
 // AssertLogins reports whether exactly n logins succeeded; when not, it
 // fails t with a table of what was called.
-func (s *Server) AssertLogins(t testing.TB, n int) bool {
+func (s *Server) AssertLogins(t TB, n int) bool {
 	t.Helper()
 	return s.rec.assertLogins(t, n)
 }

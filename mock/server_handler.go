@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	apierrors "github.com/devcloud/devcloud-go/errors"
 	"github.com/google/uuid"
 )
 
@@ -24,7 +25,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if req.Login {
 		rep = s.answerLogin(k, body, base, skew)
 	} else if code := s.authenticate(req.Token, r.Header.Get(s.cfg.csrfHeader), base); code != 0 {
-		rep = Code(code)
+		rep = Code(apierrors.Code(code))
 	} else {
 		rep = s.answerRoute(k, req.Token)
 	}
@@ -51,7 +52,7 @@ func (s *Server) answerLogin(k routeKey, body []byte, base time.Time, skew time.
 	defer s.mu.Unlock()
 	lr, code := s.checkLoginLocked(body, base, skew)
 	if code != 0 {
-		return rep.as(Code(code))
+		return rep.as(Code(apierrors.Code(code)))
 	}
 	token, csrf := s.newSessionLocked(lr.appID)
 	return rep.loginSuccess(token, csrf, s.cfg.sessionTTL)

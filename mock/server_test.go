@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
 func TestServerLogin(t *testing.T) {
@@ -159,10 +161,9 @@ func TestServerSessionChecks(t *testing.T) {
 }
 
 func TestServerSessionTTL(t *testing.T) {
-	var mu sync.Mutex
-	clock := time.Now()
-	now := func() time.Time { mu.Lock(); defer mu.Unlock(); return clock }
-	srv := StartServer(t, WithClock(now), WithSessionTTL(90*time.Second))
+	clk := NewFakeClock()
+	now := clk.Now
+	srv := StartServer(t, WithPlatformClock(clk), WithSessionTTL(90*time.Second))
 	srv.On("GET", "/v1/devices", OK(nil))
 	c := plainClient(t, time.Second)
 	a, s := login(t, c, srv.URL, DefaultAppID, DefaultSecret, now(), "n")
@@ -172,9 +173,7 @@ func TestServerSessionTTL(t *testing.T) {
 	if code := do(t, c, "GET", srv.URL+"/v1/devices", s, nil).code(); code != 0 {
 		t.Fatalf("fresh session answered %d", code)
 	}
-	mu.Lock()
-	clock = clock.Add(91 * time.Second)
-	mu.Unlock()
+	clk.Advance(91 * time.Second)
 	if code := do(t, c, "GET", srv.URL+"/v1/devices", s, nil).code(); code != 10002 {
 		t.Fatalf("session past its TTL answered %d, want 10002", code)
 	}
@@ -275,7 +274,7 @@ func TestServerScriptedSessionCodesEndTheSession(t *testing.T) {
 	}{{10001, 10001}, {10002, 10002}, {10007, 0}} {
 		t.Run(itoa(int64(tt.code)), func(t *testing.T) {
 			srv := StartServer(t)
-			srv.On("GET", "/v1/devices", Code(tt.code), OK(nil))
+			srv.On("GET", "/v1/devices", Code(apierrors.Code(tt.code)), OK(nil))
 			c := plainClient(t, time.Second)
 			_, s := login(t, c, srv.URL, DefaultAppID, DefaultSecret, time.Now(), "n")
 			first := do(t, c, "GET", srv.URL+"/v1/devices", s, nil)
