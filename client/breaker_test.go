@@ -538,7 +538,7 @@ func TestWithCircuitBreakerRejectsBadConfig(t *testing.T) {
 // attempt of every call, and the state reads closed.
 func TestNoBreakerByDefault(t *testing.T) {
 	p := newMemPlatform(respond(code(503)))
-	c, err := client.New("http://127.0.0.1:9", client.WithHTTPClient(&http.Client{Transport: p}), client.WithClock(mock.NewClock()))
+	c, err := client.New("http://127.0.0.1:9", client.WithHTTPClient(&http.Client{Transport: p}), client.WithClock(mock.NewFakeClock()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -556,7 +556,7 @@ func TestNoBreakerByDefault(t *testing.T) {
 // and open time are an hour so that a stalled machine cannot change the
 // outcome.
 func TestBreakerOpensOnARealRefusedConnection(t *testing.T) {
-	clk := mock.NewClock()
+	clk := mock.NewFakeClock()
 	c, err := client.New(mock.RefusedURL(), client.WithClock(clk), client.WithRandom(half),
 		client.WithCircuitBreaker(client.BreakerConfig{Window: time.Hour, OpenFor: time.Hour}))
 	if err != nil {

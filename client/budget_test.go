@@ -46,7 +46,7 @@ func (timeoutError) Temporary() bool { return true }
 
 // budgetClient is a client without login on platform p, with the fake clock
 // clk, deterministic jitter and policy p's budget and attempts.
-func budgetClient(t testing.TB, p platformFunc, clk *mock.Clock, policy *retry.Policy, opts ...client.Option) *client.Client {
+func budgetClient(t testing.TB, p platformFunc, clk *mock.FakeClock, policy *retry.Policy, opts ...client.Option) *client.Client {
 	t.Helper()
 	base := []client.Option{
 		client.WithHTTPClient(&http.Client{Transport: p}), client.WithClock(clk),
@@ -152,7 +152,7 @@ func TestRetryBudgetStandardModeVectors(t *testing.T) {
 			}
 			var steps []seen
 			var c *client.Client
-			c = budgetClient(t, platform, mock.NewClock(), p, client.WithAttemptHook(func(i client.AttemptInfo) {
+			c = budgetClient(t, platform, mock.NewFakeClock(), p, client.WithAttemptHook(func(i client.AttemptInfo) {
 				steps = append(steps, seen{i.Action, c.RetryBudget()})
 			}))
 			var got []budgetStep
@@ -202,7 +202,7 @@ func TestRetryBudgetFigures(t *testing.T) {
 			}
 			return ok(`{}`), nil
 		})
-		c := budgetClient(t, platform, mock.NewClock(), retry.DefaultPolicy())
+		c := budgetClient(t, platform, mock.NewFakeClock(), retry.DefaultPolicy())
 		refused, failed := 0, 0
 		for range calls {
 			err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
@@ -237,7 +237,7 @@ func TestRetryBudgetFigures(t *testing.T) {
 				mu.Unlock()
 				return tt.answer()
 			})
-			c := budgetClient(t, platform, mock.NewClock(), retry.DefaultPolicy())
+			c := budgetClient(t, platform, mock.NewFakeClock(), retry.DefaultPolicy())
 			refused := 0
 			for i := range calls {
 				err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
@@ -261,7 +261,7 @@ func TestRetryBudgetFigures(t *testing.T) {
 			every = 100 * time.Millisecond // one call per 100 ms of fake time
 			ends  = 8                      // four outages, four recoveries
 		)
-		clk := mock.NewClock()
+		clk := mock.NewFakeClock()
 		start := clk.Now()
 		var mu sync.Mutex
 		requests := 0
