@@ -40,7 +40,10 @@ type Client struct {
 
 // New returns a client for the platform at baseURL (scheme and host, and an
 // optional path prefix). Without WithCredentials or WithLogin it sends no
-// session headers.
+// session headers. Without WithHTTPClient or WithRestyClient it sends through
+// a transport of its own, made for many concurrent calls: it keeps up to
+// DefaultMaxIdleConnsPerHost idle connections to the platform, speaks HTTP/2
+// where TLS negotiates it and takes its proxy from the environment.
 func New(baseURL string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil {
@@ -79,7 +82,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	case cfg.httpClient != nil:
 		rc = resty.NewWithClient(cfg.httpClient)
 	default:
-		rc = resty.New()
+		rc = resty.New().SetTransport(newTransport())
 	}
 	rc.SetRetryCount(0)
 	rc.SetLogger(quietLogger{})

@@ -1,0 +1,59 @@
+package client
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/go-resty/resty/v2"
+)
+
+func TestDefaultTransportIsMadeForConcurrentCalls(t *testing.T) {
+	c, err := New("http://127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, ok := c.rc.GetClient().Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport is %T, want *http.Transport", c.rc.GetClient().Transport)
+	}
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{"MaxIdleConnsPerHost is DefaultMaxIdleConnsPerHost", tr.MaxIdleConnsPerHost == DefaultMaxIdleConnsPerHost},
+		{"MaxIdleConnsPerHost is at least 100", tr.MaxIdleConnsPerHost >= 100},
+		{"MaxIdleConns holds a full host pool", tr.MaxIdleConns >= tr.MaxIdleConnsPerHost},
+		{"IdleConnTimeout is DefaultIdleConnTimeout", tr.IdleConnTimeout == DefaultIdleConnTimeout},
+		{"Proxy from the environment", tr.Proxy != nil},
+		{"HTTP/2 when TLS allows", tr.ForceAttemptHTTP2},
+		{"dial is bounded", tr.DialContext != nil},
+		{"TLS handshake is bounded", tr.TLSHandshakeTimeout > 0},
+		{"no response-header timeout, for long polls", tr.ResponseHeaderTimeout == 0},
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			t.Errorf("default transport: want %s", ch.name)
+		}
+	}
+}
+
+func TestCallersTransportWins(t *testing.T) {
+	mine := &http.Transport{MaxIdleConnsPerHost: 7}
+	c, err := New("http://127.0.0.1:1", WithHTTPClient(&http.Client{Transport: mine}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.rc.GetClient().Transport; got != mine {
+		t.Errorf("WithHTTPClient: transport %p, want the caller's %p", got, mine)
+	}
+
+	rc := resty.New()
+	before := rc.GetClient().Transport
+	c, err = New("http://127.0.0.1:1", WithRestyClient(rc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.rc.GetClient().Transport; got != before {
+		t.Errorf("WithRestyClient: transport %p, want resty's own %p", got, before)
+	}
+}
