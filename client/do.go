@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	stderrors "errors"
@@ -299,7 +300,10 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 	}
 	if req.body != nil {
 		h["Content-Type"] = []string{"application/json"}
-		r.SetBody(req.body)
+		// A *bytes.Reader, not the []byte: resty copies a []byte twice
+		// per attempt, while net/http sends a *bytes.Reader as it is and
+		// rewinds it (Request.GetBody) for a redirect or an HTTP/2 retry.
+		r.SetBody(bytes.NewReader(req.body))
 	}
 	if len(req.call.query) > 0 {
 		r.SetQueryParamsFromValues(req.call.query)
@@ -326,41 +330,6 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 		return result{status: status, header: header, err: c.redact(req, sess, err, body)}
 	}
 	return result{status: status, header: header}
-}
-
-// readBody reads the whole body, failing once it passes limit.
-func readBody(r io.Reader, length, limit int64) ([]byte, error) {
-	if r == http.NoBody {
-		// net/http's word that the response has none (HEAD, 204, 304),
-		// whatever its Content-Length says.
-		return nil, nil
-	}
-	if length > limit {
-		return nil, ErrResponseTooLarge
-	}
-	// A known length sizes the buffer, up to 64 KiB: a Content-Length
-	// that lies must not make the client allocate what never arrives.
-	size := int64(512)
-	if length >= 0 {
-		size = min(length+1, 64<<10)
-	}
-	b := make([]byte, 0, size)
-	for {
-		n, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if int64(len(b)) > limit {
-			return nil, ErrResponseTooLarge
-		}
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
-	}
 }
 
 // finish fills in what the call knows and the attempt did not: method, path
