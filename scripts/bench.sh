@@ -1,49 +1,94 @@
 #!/usr/bin/env bash
-# Reproduces the README's performance figures. The client package's test
-# binary is built once and run COUNT times; each run measures every
-# benchmark once, so ours and its baseline are measured back to back against
-# the same loopback server, and drifts of the machine's speed fall on both.
-# The medians of the COUNT runs are compared.
+# Reproduces the README's performance figures: the SDK against the same call
+# written by hand, in pairs. The client package's test binary is built once;
+# in each of COUNT rounds every pair runs its two sides in separate
+# processes, back to back, in the opposite order from the round before, so
+# a drift of the machine's speed falls on both sides alike. It prints, per
+# pair, the medians of each side and the median and spread (min–max) of the
+# per-round ratios ours/baseline.
 #
-#   scripts/bench.sh            # 6 runs of each benchmark (the README's figures)
+#   scripts/bench.sh               # 6 rounds (the README's figures)
 #   COUNT=10 scripts/bench.sh
+#   PAIRS='Concurrent' scripts/bench.sh   # only the pairs whose label matches
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count="${COUNT:-6}"
-out=$(mktemp)
+only="${PAIRS:-}"
+raw=$(mktemp)
 bin=$(mktemp)
-trap 'rm -f "$out" "$bin"' EXIT
+trap 'rm -f "$raw" "$bin"' EXIT
+
+# label | ours | baseline | benchtime
+pairs=(
+  "GET ~300 B vs resty|^BenchmarkClientDo\$|^BenchmarkRestyBaseline\$|1s"
+  "GET ~300 B vs net/http|^BenchmarkClientDo\$|^BenchmarkNetHTTPBaseline\$|1s"
+  "POST 1 MiB vs resty|^BenchmarkPost1MiB\$/^sdk\$|^BenchmarkPost1MiB\$/^resty\$|1s"
+  "GET 10 MB vs resty|^BenchmarkGet10MB\$/^sdk\$|^BenchmarkGet10MB\$/^resty\$|8x"
+  "error 20001 vs resty|^BenchmarkErrorPath\$/^sdk\$|^BenchmarkErrorPath\$/^resty\$|1s"
+  "64 goroutines vs resty|^BenchmarkConcurrent64\$/^sdk\$|^BenchmarkConcurrent64\$/^resty\$|1s"
+  "256 goroutines vs resty|^BenchmarkConcurrent256\$/^sdk\$|^BenchmarkConcurrent256\$/^resty\$|1s"
+  "decode success vs json.Unmarshal|^BenchmarkDecodeResponse\$/^success\$|^BenchmarkJSONUnmarshal\$/^success\$|1s"
+  "decode error vs json.Unmarshal|^BenchmarkDecodeResponse\$/^error\$|^BenchmarkJSONUnmarshal\$/^error\$|1s"
+)
 
 go test -c -o "$bin" ./client
-for i in $(seq "$count"); do
-  (cd client && "$bin" -test.run '^$' -test.benchmem -test.count 1 \
-    -test.bench '^(BenchmarkClientDo|BenchmarkRestyBaseline|BenchmarkDecodeResponse|BenchmarkJSONUnmarshal)$') |
-    grep '^Benchmark' | tee -a "$out"
-done
+# one runs a single benchmark and prints "ns B allocs calls/s" (calls/s 0
+# when not reported).
+one() {
+  (cd client && "$bin" -test.run '^$' -test.benchmem -test.count 1 -test.benchtime "$2" -test.bench "$1") |
+    awk '/^Benchmark/ { ns = b = al = cps = 0
+      for (i = 2; i <= NF; i++) {
+        if ($i == "ns/op") ns = $(i - 1); if ($i == "B/op") b = $(i - 1)
+        if ($i == "allocs/op") al = $(i - 1); if ($i == "calls/s") cps = $(i - 1)
+      }
+      print ns, b, al, cps; n++ }
+      END { if (n != 1) exit 1 }'
+}
 
-echo
-awk -v count="$count" '
+echo "$(uname -m), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(go version | cut -d' ' -f3), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq "$count"); do
+  for p in "${!pairs[@]}"; do
+    IFS='|' read -r label ours base time <<<"${pairs[$p]}"
+    [[ -n "$only" && "$label" != *$only* ]] && continue
+    if (( round % 2 )); then order="ours base"; else order="base ours"; fi
+    for side in $order; do
+      if [[ $side == ours ]]; then name=$ours; else name=$base; fi
+      echo "$p $round $side $(one "$name" "$time")" >>"$raw"
+    done
+    printf '.' >&2
+  done
+done
+echo >&2
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+labels=$(printf '%s\n' "${pairs[@]}" | cut -d'|' -f1)
+awk -v count="$count" -v labels="$labels" '
 function median(list,   n, a, i, j, t) {
   n = split(list, a, " ")
-  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
   return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
 }
-/^Benchmark/ {
-  name = $1; sub(/-[0-9]+$/, "", name)
-  for (i = 2; i <= NF; i++) {
-    if ($i == "ns/op") ns[name] = ns[name] " " $(i - 1)
-    if ($i == "allocs/op") al[name] = al[name] " " $(i - 1)
-  }
-}
-function pair(label, ours, base) {
-  if (!(ours in ns) || !(base in ns)) return
-  printf "%-22s %10.0f ns/op %4d allocs/op   vs %10.0f ns/op %4d allocs/op   ratio %.2fx, %+d allocs\n", label,
-    median(ns[ours]), median(al[ours]), median(ns[base]), median(al[base]),
-    median(ns[ours]) / median(ns[base]), median(al[ours]) - median(al[base])
+function lo(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]; return m }
+function hi(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
+function human(ns) { return ns >= 1e6 ? sprintf("%.1f ms", ns / 1e6) : sprintf("%.1f µs", ns / 1e3) }
+function bytes(b) { return b >= 1e6 ? sprintf("%.1f MB", b / 1e6) : b >= 1e4 ? sprintf("%.1f kB", b / 1e3) : sprintf("%d B", b) }
+{
+  key = $1 SUBSEP $3
+  ns[key] = ns[key] " " $4; by[key] = by[key] " " $5; al[key] = al[key] " " $6; cps[key] = cps[key] " " $7
+  run[$1 SUBSEP $2 SUBSEP $3] = $4; seen[$1] = 1
 }
 END {
-  printf "medians of %d runs (ours vs baseline)\n", count
-  pair("Client.Do / resty", "BenchmarkClientDo", "BenchmarkRestyBaseline")
-  pair("DecodeResponse success", "BenchmarkDecodeResponse/success", "BenchmarkJSONUnmarshal/success")
-  pair("DecodeResponse error", "BenchmarkDecodeResponse/error", "BenchmarkJSONUnmarshal/error")
-}' "$out"
+  split(labels, name, "\n")
+  printf "medians of %d rounds; ratio = ours/baseline per round: median [min–max]\n\n", count
+  printf "| pair | ours | baseline | time ratio | bytes ours / baseline | allocs ours / baseline |\n|---|---|---|---|---|---|\n"
+  for (p = 0; (p + 1) in name; p++) {
+    if (!(p in seen)) continue
+    o = p SUBSEP "ours"; b = p SUBSEP "base"; ratios = ""
+    for (r = 1; r <= count; r++) if ((p SUBSEP r SUBSEP "ours") in run) ratios = ratios " " run[p SUBSEP r SUBSEP "ours"] / run[p SUBSEP r SUBSEP "base"]
+    ot = human(median(ns[o])); bt = human(median(ns[b]))
+    if (median(cps[o]) > 0) { ot = ot sprintf(" (%.0f calls/s)", median(cps[o])); bt = bt sprintf(" (%.0f calls/s)", median(cps[b])) }
+    printf "| %s | %s | %s | %.2f× [%.2f–%.2f] | %s / %s = %.2f× | %d / %d |\n", name[p + 1], ot, bt,
+      median(ratios), lo(ratios), hi(ratios), bytes(median(by[o])), bytes(median(by[b])),
+      (median(by[b]) > 0 ? median(by[o]) / median(by[b]) : 0), median(al[o]), median(al[b])
+  }
+}' "$raw"

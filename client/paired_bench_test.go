@@ -1,0 +1,298 @@
+package client_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/go-resty/resty/v2"
+
+	"github.com/devcloud/devcloud-go/client"
+)
+
+// The benchmarks below come in pairs, the SDK ("sdk") and the same call
+// written by hand ("resty", "nethttp"), so scripts/bench.sh can run each
+// side alone and alternate their order.
+
+// errorBody is the platform's 20001 answer.
+const errorBody = `{"Response":{"Error":{"Code":20001,"Message":"权限不足"},"RequestId":"5f0e7c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b"}}`
+
+// restyEnvelope is what a hand-written resty or net/http caller declares
+// to get doList and see an error.
+type restyEnvelope struct {
+	Response struct {
+		doList
+		Error *struct {
+			Code    any
+			Message string
+		}
+	}
+}
+
+// serve answers every request with body, with a Content-Length unless
+// chunked, after reading and dropping the request's body.
+func serve(tb testing.TB, body []byte, chunked bool) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		if !chunked {
+			w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		}
+		w.Write(body)
+	}))
+	tb.Cleanup(srv.Close)
+	return srv
+}
+
+// sdkClient is a Client on the defaults with a warm session.
+func sdkClient(tb testing.TB, url string, opts ...client.Option) *client.Client {
+	opts = append([]client.Option{client.WithLogin(func(context.Context) (client.Session, error) {
+		return client.Session{Token: "token", CSRFToken: "csrf"}, nil
+	})}, opts...)
+	c, err := client.New(url, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := c.Session(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// restyCall is the hand-written resty call: session headers, SetResult
+// into the envelope, the Error check.
+func restyCall(ctx context.Context, rc *resty.Client, method, path string, in any, env *restyEnvelope) error {
+	r := rc.R().SetContext(ctx).
+		SetHeader("Authorization", "Bearer token").
+		SetHeader("X-CSRF-Token", "csrf").
+		SetResult(env)
+	if in != nil {
+		r.SetHeader("Content-Type", "application/json").SetBody(in)
+	}
+	resp, err := r.Execute(method, path)
+	switch {
+	case err != nil:
+		return err
+	case resp.IsError():
+		return fmt.Errorf("status %d", resp.StatusCode())
+	case env.Response.Error != nil:
+		return fmt.Errorf("code %v: %s", env.Response.Error.Code, env.Response.Error.Message)
+	}
+	return nil
+}
+
+// netHTTPCall is the same call with net/http and encoding/json alone.
+func netHTTPCall(ctx context.Context, hc *http.Client, url string, env *restyEnvelope) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header["Authorization"] = []string{"Bearer token"}
+	req.Header["X-Csrf-Token"] = []string{"csrf"}
+	req.Header["Accept"] = []string{"application/json"}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(env); err != nil {
+		return err
+	}
+	if env.Response.Error != nil {
+		return fmt.Errorf("code %v: %s", env.Response.Error.Code, env.Response.Error.Message)
+	}
+	return nil
+}
+
+// BenchmarkNetHTTPBaseline is BenchmarkClientDo's call written with
+// net/http and encoding/json alone: the floor of any client.
+func BenchmarkNetHTTPBaseline(b *testing.B) {
+	srv := doServer(b)
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	b.Cleanup(hc.CloseIdleConnections)
+	ctx := context.Background()
+	url := srv.URL + "/v1/devices"
+	b.ReportAllocs()
+	for b.Loop() {
+		var env restyEnvelope
+		if err := netHTTPCall(ctx, hc, url, &env); err != nil || env.Response.Total != 3 {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPost1MiB sends a 1 MiB JSON body and reads a small answer.
+func BenchmarkPost1MiB(b *testing.B) {
+	in := json.RawMessage(bigPayload(1 << 20))
+	srv := serve(b, []byte(doBody), false)
+	ctx := context.Background()
+	b.Run("sdk", func(b *testing.B) {
+		c := sdkClient(b, srv.URL)
+		b.SetBytes(int64(len(in)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var out doList
+			if err := c.Do(ctx, "POST", "/v1/devices", in, &out, client.NoRetry()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("resty", func(b *testing.B) {
+		rc := resty.New().SetBaseURL(srv.URL)
+		body := []byte(in)
+		b.SetBytes(int64(len(in)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var env restyEnvelope
+			if err := restyCall(ctx, rc, "POST", "/v1/devices", body, &env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkGet10MB reads a 10 MB list of devices.
+func BenchmarkGet10MB(b *testing.B) {
+	body := bigList(10 << 20)
+	srv := serve(b, body, false)
+	ctx := context.Background()
+	b.Run("sdk", func(b *testing.B) {
+		c := sdkClient(b, srv.URL)
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var out doList
+			if err := c.Do(ctx, "GET", "/v1/devices", nil, &out); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("resty", func(b *testing.B) {
+		rc := resty.New().SetBaseURL(srv.URL)
+		b.SetBytes(int64(len(body)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var env restyEnvelope
+			if err := restyCall(ctx, rc, "GET", "/v1/devices", nil, &env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkErrorPath gets the platform's 20001, which is not retried.
+func BenchmarkErrorPath(b *testing.B) {
+	srv := serve(b, []byte(errorBody), false)
+	ctx := context.Background()
+	b.Run("sdk", func(b *testing.B) {
+		c := sdkClient(b, srv.URL)
+		b.ReportAllocs()
+		for b.Loop() {
+			var out doList
+			if err := c.Do(ctx, "GET", "/v1/devices", nil, &out); err == nil {
+				b.Fatal("no error")
+			}
+		}
+	})
+	b.Run("resty", func(b *testing.B) {
+		rc := resty.New().SetBaseURL(srv.URL)
+		b.ReportAllocs()
+		for b.Loop() {
+			var env restyEnvelope
+			if err := restyCall(ctx, rc, "GET", "/v1/devices", nil, &env); err == nil {
+				b.Fatal("no error")
+			}
+		}
+	})
+}
+
+// BenchmarkConcurrent64 and BenchmarkConcurrent256 share one client, on
+// its defaults, among that many goroutines; ns/op is the inverse of the
+// throughput, also reported as calls/s.
+func BenchmarkConcurrent64(b *testing.B)  { benchConcurrent(b, 64) }
+func BenchmarkConcurrent256(b *testing.B) { benchConcurrent(b, 256) }
+
+func benchConcurrent(b *testing.B, goroutines int) {
+	srv := doServer(b)
+	ctx := context.Background()
+	b.Run("sdk", func(b *testing.B) {
+		c := sdkClient(b, srv.URL)
+		concurrently(b, goroutines, func() error {
+			var out doList
+			return c.Do(ctx, "GET", "/v1/devices", nil, &out)
+		})
+	})
+	b.Run("resty", func(b *testing.B) {
+		rc := resty.New().SetBaseURL(srv.URL)
+		b.Cleanup(rc.GetClient().CloseIdleConnections)
+		concurrently(b, goroutines, func() error {
+			var env restyEnvelope
+			return restyCall(ctx, rc, "GET", "/v1/devices", nil, &env)
+		})
+	})
+}
+
+// concurrently makes b.N calls from goroutines goroutines.
+func concurrently(b *testing.B, goroutines int, call func() error) {
+	b.ReportAllocs()
+	var (
+		next   atomic.Int64
+		failed atomic.Pointer[error]
+		wg     sync.WaitGroup
+	)
+	n := int64(b.N)
+	b.ResetTimer()
+	for range goroutines {
+		wg.Go(func() {
+			for next.Add(1) <= n {
+				if err := call(); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.StopTimer()
+	if err := failed.Load(); err != nil {
+		b.Fatal(*err)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+}
+
+// bigPayload is a JSON object of about size bytes.
+func bigPayload(size int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"Blob":"`)
+	b.WriteString(strings.Repeat("x", size-len(`{"Blob":""}`)))
+	b.WriteString(`"}`)
+	return b.Bytes()
+}
+
+// bigList is a success envelope of about size bytes listing devices.
+func bigList(size int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"Response":{"RequestId":"5f0e7c1a-2b3d-4e5f-8a9b-0c1d2e3f4a5b","Devices":[`)
+	n := 0
+	for b.Len() < size-64 {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"Id":"dev-%07d","Name":"camera-%d","Online":%t,"Firmware":"2.4.%d"}`, n, n, n%2 == 0, n%10)
+		n++
+	}
+	fmt.Fprintf(&b, `],"Total":%d}}`, n)
+	return b.Bytes()
+}
