@@ -87,7 +87,7 @@ func TestBodyIsSentAgainOnRetry(t *testing.T) {
 		w.Write([]byte(doBody))
 	}))
 	t.Cleanup(srv.Close)
-	c := sdkClient(t, srv.URL, client.WithClock(mock.NewClock()))
+	c := sdkClient(t, srv.URL, client.WithClock(mock.NewFakeClock()))
 	if err := c.Do(context.Background(), "POST", "/v1/devices", in, nil); err != nil {
 		t.Fatal(err)
 	}
