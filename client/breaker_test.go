@@ -93,35 +93,56 @@ func TestBreakerStopsCallingADeadPlatform(t *testing.T) {
 }
 
 // The default breaker as the SPEC's check sees it: 200 calls, back to back,
-// against a platform answering 503 to everything but the login.
+// against a platform answering 503 to everything but the login; and the
+// same calls without a breaker, where only the retry budget holds back.
 func TestBreakerDefaultConfig200CallsOn503(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		p := newMemPlatform(respond(code(503)))
-		c := newMemClient(t, p, client.BreakerConfig{}, client.WithCredentials("app-1", "secret-1"))
-		var open, fast int
-		for range 200 {
-			start := time.Now()
-			err := c.Do(bg, "POST", "/v1/streams", map[string]string{"DeviceId": "cam-1"}, nil, client.Idempotent(true))
-			if isOpen(err) {
-				open++
-				if time.Since(start) == 0 {
-					fast++
+	tests := []struct {
+		name               string
+		opts               []client.Option
+		wantReqs, wantOpen int
+		wantTook           time.Duration
+	}{
+		// 1 login (a success), then 3 + 2 failed attempts: 5 of 6 → open.
+		{"with the default breaker", []client.Option{client.WithCircuitBreaker(client.BreakerConfig{})}, 6, 199, 400 * time.Millisecond},
+		// 500 tokens pay for 100 retries: 50 calls of 3 attempts sleeping
+		// 100 + 200 ms, then 150 calls of 1.
+		{"without a breaker", nil, 1 + 300, 0, 50 * 300 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newMemPlatform(respond(code(503)))
+				opts := append([]client.Option{client.WithHTTPClient(&http.Client{Transport: p}), client.WithRandom(half),
+					client.WithCredentials("app-1", "secret-1")}, tt.opts...)
+				c, err := client.New("http://127.0.0.1:9", opts...)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-		}
-		reqs := p.requests.Load()
-		t.Logf("200 calls on 503: %d requests (1 login), %d ErrCircuitOpen, %d of them without any wait", reqs, open, fast)
-		// 1 login (a success), 3 + 2 failed attempts: 5 of 6 failed.
-		if reqs != 6 || p.logins.Load() != 1 {
-			t.Errorf("requests = %d (logins %d), want 6 (1)", reqs, p.logins.Load())
-		}
-		if open != 199 || fast != 198 {
-			t.Errorf("ErrCircuitOpen = %d (fast %d), want 199 (198)", open, fast)
-		}
-		if c.BreakerState() != client.BreakerOpen {
-			t.Errorf("state = %v, want open", c.BreakerState())
-		}
-	})
+				var open, fast int
+				begin := time.Now()
+				for range 200 {
+					start := time.Now()
+					err := c.Do(bg, "POST", "/v1/streams", map[string]string{"DeviceId": "cam-1"}, nil, client.Idempotent(true))
+					if isOpen(err) {
+						open++
+						if time.Since(start) == 0 {
+							fast++
+						}
+					}
+				}
+				took := time.Since(begin)
+				reqs := p.requests.Load()
+				t.Logf("200 calls on 503 %s: %d requests (%d login), took %v; %d ErrCircuitOpen, %d of them without any wait",
+					tt.name, reqs, p.logins.Load(), took, open, fast)
+				if reqs != int64(tt.wantReqs) || p.logins.Load() != 1 || took != tt.wantTook {
+					t.Errorf("requests = %d (logins %d), took %v; want %d (1), %v", reqs, p.logins.Load(), took, tt.wantReqs, tt.wantTook)
+				}
+				if open != tt.wantOpen || fast != max(tt.wantOpen-1, 0) {
+					t.Errorf("ErrCircuitOpen = %d (fast %d), want %d (%d)", open, fast, tt.wantOpen, max(tt.wantOpen-1, 0))
+				}
+			})
+		})
+	}
 }
 
 // Half-open lets exactly one probe through, however many callers arrive:

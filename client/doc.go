@@ -18,6 +18,10 @@
 // once. Each attempt is a fresh request with the whole body, the current
 // session headers and, for non-idempotent methods, the same Idempotency-Key.
 //
+// WithCircuitBreaker (off by default) stops calling a platform that is down:
+// once enough attempts failed, calls fail at once with ErrCircuitOpen until
+// a probe finds the platform back.
+//
 // DecodeResponse, the decoding rules on their own, is pure and can be used
 // without a Client.
 package client
