@@ -204,6 +204,7 @@ func demoSteps() []step {
 					err == nil && n == 2 && waited >= time.Second && waited < 3*time.Second
 			},
 		},
+		breakerStep(),
 	}
 }
 

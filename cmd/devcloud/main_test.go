@@ -30,14 +30,15 @@ func TestDemoBehavesAsExpected(t *testing.T) {
 		"code 504     → retry in", "code 20005   → retry in", "code 20022   → retry in",
 		"100 saw 10001 and joined the shared relogin", "1 login, 100 successes",
 		"code 20001   → fail", "*errors.APIError 502 BadGateway", "retry in 1s",
-		"all 6 steps behaved as expected",
+		"all 7 steps behaved as expected",
+		"breaker: closed → open", "breaker: half-open → closed", "refused by the open breaker",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "(as expected)") != 6 {
-		t.Errorf("steps as expected = %d, want 6", strings.Count(out, "(as expected)"))
+	if strings.Count(out, "(as expected)") != 7 {
+		t.Errorf("steps as expected = %d, want 7", strings.Count(out, "(as expected)"))
 	}
 }
 
