@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http"
 	"testing"
 	"time"
 
@@ -172,19 +171,35 @@ func TestRetryAfterIsHonouredUpToTheCap(t *testing.T) {
 			t.Errorf("sleeps = %v, want [2s]", got)
 		}
 	})
-	t.Run("an HTTP date is read relative to the clock", func(t *testing.T) {
+	t.Run("an HTTP date is measured on the server's clock", func(t *testing.T) {
 		f := newFakeAPI(t)
 		clk := mock.NewFakeClock()
-		date := clk.Now().Add(5 * time.Second).UTC().Format(http1123)
-		f.on("GET", "/v1/x", code(20005).with("Retry-After", date), ok(`{}`))
+		server := clk.Now().Add(-time.Hour) // the server's clock is an hour behind
+		f.on("GET", "/v1/x", code(20005).
+			with("Date", server.UTC().Format(http1123)).
+			with("Retry-After", server.Add(5*time.Second).UTC().Format(http1123)), ok(`{}`))
 		c := newClient(t, f, clk)
-		at, _ := http.ParseTime(date) // the date has whole seconds
-		want := at.Sub(clk.Now())
 		if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
 			t.Fatal(err)
 		}
-		if got := clk.Sleeps(); !equalDurations(got, []time.Duration{want}) || want <= 4*time.Second {
-			t.Errorf("sleeps = %v, want [%v]", got, want)
+		if got := clk.Sleeps(); !equalDurations(got, []time.Duration{5 * time.Second}) {
+			t.Errorf("sleeps = %v, want [5s]", got)
+		}
+	})
+	t.Run("a past HTTP date falls back to the backoff", func(t *testing.T) {
+		f := newFakeAPI(t)
+		clk := mock.NewFakeClock()
+		server := clk.Now()
+		f.on("GET", "/v1/x", code(20005).
+			with("Date", server.UTC().Format(http1123)).
+			with("Retry-After", server.Add(-time.Minute).UTC().Format(http1123)), ok(`{}`))
+		c := newClient(t, f, clk)
+		if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		// The default schedule's first delay, jitter at mid-range.
+		if got := clk.Sleeps(); !equalDurations(got, []time.Duration{100 * time.Millisecond}) {
+			t.Errorf("sleeps = %v, want [100ms]", got)
 		}
 	})
 	t.Run("3600 seconds is not waited for", func(t *testing.T) {

@@ -88,7 +88,7 @@ func ExampleParseRetryAfter() {
 	// Output:
 	// "2": 2s true
 	// "Thu, 02 Jan 2025 03:04:35 GMT": 30s true
-	// "Thu, 02 Jan 2025 03:00:00 GMT": 0s true
+	// "Thu, 02 Jan 2025 03:00:00 GMT": 0s false
 	// "soon": 0s false
 }
 

@@ -8,9 +8,27 @@ import (
 	"time"
 )
 
+// RetryAfter reads the Retry-After of a response's header h. Seconds are
+// taken as they are. An HTTP date is measured on the server's clock, against
+// the response's own Date header, so a client whose clock is off still waits
+// what the server meant; only without a valid Date is it measured against
+// now. A date that is not after the server's now is no hint: RetryAfter
+// reports false and the normal backoff applies.
+func RetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
+	v := h.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if date, err := http.ParseTime(h.Get("Date")); err == nil {
+		now = date
+	}
+	return ParseRetryAfter(v, now)
+}
+
 // ParseRetryAfter reads a Retry-After header value: delay-seconds ("2") or an
-// HTTP date, taken relative to now. It reports false for an empty or
-// malformed value. A date in the past gives 0.
+// HTTP date, taken relative to now (the server's now, when it is known: see
+// RetryAfter). It reports false for an empty or malformed value, and for a
+// date that is not after now: a moment already past gives no delay to wait.
 func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	value = strings.TrimSpace(value)
 	if value == "" {
@@ -33,5 +51,8 @@ func ParseRetryAfter(value string, now time.Time) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	return max(t.Sub(now), 0), true
+	if !t.After(now) {
+		return 0, false
+	}
+	return t.Sub(now), true
 }

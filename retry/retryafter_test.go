@@ -30,9 +30,9 @@ func TestParseRetryAfter(t *testing.T) {
 		{"fractional seconds are malformed", "1.5", 0, false},
 		{"IMF-fixdate 5s after now", now.Add(5 * time.Second).Format(http.TimeFormat), 5 * time.Second, true},
 		{"IMF-fixdate literal", "Thu, 02 Jan 2025 03:04:35 GMT", 30 * time.Second, true},
-		{"IMF-fixdate equal to now", "Thu, 02 Jan 2025 03:04:05 GMT", 0, true},
-		{"IMF-fixdate in the past gives 0", "Thu, 02 Jan 2025 03:00:00 GMT", 0, true},
-		{"IMF-fixdate years in the past gives 0", "Sun, 06 Nov 1994 08:49:37 GMT", 0, true},
+		{"IMF-fixdate equal to now is no hint", "Thu, 02 Jan 2025 03:04:05 GMT", 0, false},
+		{"IMF-fixdate in the past is no hint", "Thu, 02 Jan 2025 03:00:00 GMT", 0, false},
+		{"IMF-fixdate years in the past is no hint", "Sun, 06 Nov 1994 08:49:37 GMT", 0, false},
 		{"RFC 850 date", "Thursday, 02-Jan-25 03:04:15 GMT", 10 * time.Second, true},
 		{"ANSI C asctime date", "Thu Jan  2 03:04:25 2025", 20 * time.Second, true},
 		{"date with the wrong layout", "2025-01-02T03:04:15Z", 0, false},
@@ -59,7 +59,6 @@ func TestParseRetryAfterReadsDatesRelativeToNow(t *testing.T) {
 	}{
 		{now, time.Minute},
 		{now.Add(45 * time.Second), 15 * time.Second},
-		{now.Add(2 * time.Minute), 0},
 		// A clock in another zone reads the same instant.
 		{now.In(time.FixedZone("CST", 8*3600)), time.Minute},
 	} {
@@ -67,6 +66,36 @@ func TestParseRetryAfterReadsDatesRelativeToNow(t *testing.T) {
 		if !ok || got != tt.want {
 			t.Errorf("ParseRetryAfter(%q, %v) = %v, %v; want %v, true", value, tt.now, got, ok, tt.want)
 		}
+	}
+}
+
+func TestRetryAfterMeasuresDatesOnTheServersClock(t *testing.T) {
+	date := func(t time.Time) string { return t.UTC().Format(http.TimeFormat) }
+	server := now.Add(-time.Hour) // the server's clock is an hour behind ours
+	tests := []struct {
+		name   string
+		header http.Header
+		want   time.Duration
+		wantOK bool
+	}{
+		{"date against the server's Date", http.Header{"Date": {date(server)}, "Retry-After": {date(server.Add(30 * time.Second))}}, 30 * time.Second, true},
+		{"seconds ignore the Date", http.Header{"Date": {date(server)}, "Retry-After": {"7"}}, 7 * time.Second, true},
+		{"no Date: against now", http.Header{"Retry-After": {date(now.Add(20 * time.Second))}}, 20 * time.Second, true},
+		{"malformed Date: against now", http.Header{"Date": {"yesterday"}, "Retry-After": {date(now.Add(20 * time.Second))}}, 20 * time.Second, true},
+		{"a date before the server's Date is no hint", http.Header{"Date": {date(server)}, "Retry-After": {date(server.Add(-time.Second))}}, 0, false},
+		{"the server's Date itself is no hint", http.Header{"Date": {date(server)}, "Retry-After": {date(server)}}, 0, false},
+		// Read on our clock, this date would be an hour in the past.
+		{"a date past on our clock but not on the server's", http.Header{"Date": {date(server)}, "Retry-After": {date(server.Add(5 * time.Second))}}, 5 * time.Second, true},
+		{"no Retry-After", http.Header{"Date": {date(server)}}, 0, false},
+		{"nil header", nil, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := retry.RetryAfter(tt.header, now)
+			if got != tt.want || ok != tt.wantOK {
+				t.Fatalf("RetryAfter = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
+			}
+		})
 	}
 }
 

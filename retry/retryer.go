@@ -111,7 +111,7 @@ func (r *Retryer) Decide(ctx context.Context, a Attempt, now time.Time) Decision
 func (r *Retryer) decideCode(code apierrors.Code, a Attempt, now time.Time) Decision {
 	rule := r.p.Rule(code)
 	var ra *time.Duration
-	if v, ok := ParseRetryAfter(a.Header.Get("Retry-After"), now); ok {
+	if v, ok := RetryAfter(a.Header, now); ok {
 		ra = &v
 	}
 	switch rule.Action {

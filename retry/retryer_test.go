@@ -122,6 +122,16 @@ func TestDecideHonoursRetryAfter(t *testing.T) {
 			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("Thu, 02 Jan 2025 03:04:10 GMT")},
 				retry.Decision{Action: apierrors.ActionRetry, Delay: 5 * time.Second, RetryAfter: 5 * time.Second}},
 		}},
+		{"HTTP date on the server's clock", []step{
+			{retry.Attempt{Number: 1, Err: apiErr(503), Header: http.Header{
+				"Date":        {"Thu, 02 Jan 2025 02:04:05 GMT"}, // an hour behind ours
+				"Retry-After": {"Thu, 02 Jan 2025 02:04:12 GMT"},
+			}}, retry.Decision{Action: apierrors.ActionRetry, Delay: 7 * time.Second, RetryAfter: 7 * time.Second}},
+		}},
+		{"a past HTTP date falls back to the backoff", []step{
+			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("Thu, 02 Jan 2025 03:00:00 GMT")}, retryIn(100 * ms)},
+			{retry.Attempt{Number: 2, Err: apiErr(503)}, retryIn(200 * ms)},
+		}},
 		{"zero means retry at once", []step{
 			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("0")},
 				retry.Decision{Action: apierrors.ActionRetry}},
