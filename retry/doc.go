@@ -10,7 +10,7 @@
 // The pieces are small and separate, in the manner of the AWS SDK's retry
 // package: [Backoff] builds a schedule on cenkalti/backoff/v4, [Budget] is a
 // per-client token bucket that stops retry storms during an outage,
-// [ParseRetryAfter] reads the server's hint, [ClassifyTransport] tells a
+// [RetryAfter] reads the server's hint on the server's clock, [ClassifyTransport] tells a
 // request that never left from one that may have reached the server, and
 // [Clock] puts time behind an interface so tests never wait.
 package retry
