@@ -69,8 +69,8 @@ func (c BreakerConfig) check() error {
 	switch {
 	case c.Window < 0:
 		return &InputError{Field: "breaker.Window", Reason: "must not be negative"}
-	case c.MinFailures < 0:
-		return &InputError{Field: "breaker.MinFailures", Reason: "must not be negative"}
+	case c.MinFailures < 0 || c.MinFailures > 1<<30:
+		return &InputError{Field: "breaker.MinFailures", Reason: "must be between 0 and 2^30"}
 	case !(c.FailureRatio >= 0 && c.FailureRatio <= 1): // NaN included
 		return &InputError{Field: "breaker.FailureRatio", Reason: "must be between 0 and 1"}
 	case c.OpenFor < 0:

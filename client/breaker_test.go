@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"strings"
 	"sync"
@@ -539,6 +540,9 @@ func TestWithCircuitBreakerRejectsBadConfig(t *testing.T) {
 	}{
 		{"negative window", client.BreakerConfig{Window: -time.Second}, "breaker.Window"},
 		{"negative min failures", client.BreakerConfig{MinFailures: -1}, "breaker.MinFailures"},
+		{"min failures past 2^30", client.BreakerConfig{MinFailures: 1<<30 + 1}, "breaker.MinFailures"},
+		{"NaN ratio", client.BreakerConfig{FailureRatio: math.NaN()}, "breaker.FailureRatio"},
+		{"probes past 65536", client.BreakerConfig{Probes: 1<<16 + 1}, "breaker.Probes"},
 		{"ratio above 1", client.BreakerConfig{FailureRatio: 1.5}, "breaker.FailureRatio"},
 		{"negative ratio", client.BreakerConfig{FailureRatio: -0.1}, "breaker.FailureRatio"},
 		{"negative open time", client.BreakerConfig{OpenFor: -1}, "breaker.OpenFor"},

@@ -252,6 +252,9 @@ func (c *Client) prepare(method, path string, in, out any, opts []CallOption) (*
 // attempt sends one request, unless the circuit breaker refuses it, and
 // tells the breaker how it went.
 func (c *Client) attempt(ctx context.Context, req *request, sess Session, out any) (res result) {
+	if c.breaker == nil {
+		return c.send(ctx, req, sess, out)
+	}
 	record, err := c.breaker.allow(req.method, req.name)
 	if err != nil {
 		return result{err: err, refused: true}
