@@ -9,10 +9,14 @@
 //     and performs faults for real on the socket: resets, truncated, slow and
 //     oversized bodies. Use it for end-to-end tests and demos.
 //   - [Mock] (from [New]) is an httpmock transport bound to one HTTP client:
-//     no socket, no session checks, just scripted answers, call counts and
-//     assertions. Use it for fast unit tests of the code that calls the SDK.
-//     It never touches http.DefaultTransport, so tests using it can run with
-//     t.Parallel.
+//     no socket, scripted answers, call counts and assertions. Use it for
+//     fast unit tests of the code that calls the SDK. It does not check
+//     tokens, but sessions die as on the platform: a scripted 10001 or 10002
+//     (or [Mock.InvalidateSessions]) ends the session for every request that
+//     carries it, so a relogin storm costs one login with either flavour. It
+//     never touches http.DefaultTransport, so tests using it can run with
+//     t.Parallel. A request to a route nobody scripted fails the test at the
+//     test's own line and is answered a 404 that the SDK does not retry.
 //
 // A route is scripted with a list of Replies answered in order; the last one
 // then repeats, or [Exhausted] makes any further call fail the test:

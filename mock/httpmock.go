@@ -5,6 +5,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -23,10 +26,21 @@ import (
 //
 // The login route answers LoginOK from the start: it checks the app
 // (DefaultAppID, or one added with WithApp) and the signature, and issues a
-// session. Unlike the Server, the Mock does not check timestamps, nonces,
-// tokens or CSRF tokens on other routes: session failures are scripted
-// (Code(10001), Code(10002), …). A request to a route nobody scripted fails
-// the test.
+// session. Unlike the Server, the Mock does not check timestamps, nonces or
+// CSRF tokens, and lets through requests whose token it never issued.
+//
+// It does model how sessions die, so a relogin storm behaves as on the
+// platform: a scripted Code(10001) or Code(10002) ends the session of the
+// request it answers, and from then on every request carrying that token
+// gets the same code without using up any script, until the client logs in
+// again. InvalidateSessions and ExpireSessions end every session at once.
+// So "the session dies under 20 goroutines" is one scripted 10001 (or
+// InvalidateSessions), not Code(10001).Times(20): scripted replies are
+// handed out in arrival order, whoever sends the request.
+//
+// A request to a route nobody scripted fails the test, naming the test's
+// line that made it and listing the scripted routes, and is answered a 404
+// the SDK does not retry.
 type Mock struct {
 	tb        TB
 	cfg       config
@@ -37,7 +51,9 @@ type Mock struct {
 
 	mu      sync.Mutex
 	skew    time.Duration
-	checked bool // ExpectAllConsumed registered its cleanup
+	checked bool           // ExpectAllConsumed registered its cleanup
+	issued  []string       // tokens of live sessions
+	ended   map[string]int // token → the code its requests get now
 }
 
 // New returns a Mock bound to t: unmatched requests and requests past a
@@ -50,6 +66,7 @@ func New(t TB, opts ...Option) *Mock {
 		transport: httpmock.NewMockTransport(),
 		routes:    newRoutes(),
 		rec:       newRecorder(),
+		ended:     make(map[string]int),
 	}
 	m.skew = m.cfg.clockSkew
 	m.cfg.baseURL = strings.TrimRight(m.cfg.baseURL, "/")
@@ -164,16 +181,61 @@ func (m *Mock) SetClockSkew(d time.Duration) {
 	m.skew = d
 }
 
+// InvalidateSessions ends every session: each later request carrying one
+// of their tokens gets 10001 until the client logs in again. It is the
+// session storm: however many goroutines share the session, each gets
+// 10001, and a client that collapses relogins makes exactly one login.
+func (m *Mock) InvalidateSessions() { m.endSessions(codeNotLoggedIn) }
+
+// ExpireSessions expires every session: each later request carrying one of
+// their tokens gets 10002 until the client logs in again.
+func (m *Mock) ExpireSessions() { m.endSessions(codeLoginTimeout) }
+
+func (m *Mock) endSessions(code int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, t := range m.issued {
+		m.ended[t] = code
+	}
+	m.issued = nil
+}
+
+// sessionEnded returns the code a request with token gets because its
+// session ended, 0 when it did not.
+func (m *Mock) sessionEnded(token string) int {
+	if token == "" {
+		return 0
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ended[token]
+}
+
 // serve answers a request of a scripted route.
 func (m *Mock) serve(req *http.Request, k routeKey) (*http.Response, error) {
 	rec, base, skew := m.begin(req)
-	rep, _ := m.routes.next(k)
-	if rep.kind == KindLogin {
+	var rep Reply
+	if code := m.sessionEnded(rec.Token); code != 0 && !rec.Login {
+		rep = Code(apierrors.Code(code))
+	} else {
+		rep, _ = m.routes.next(k)
+	}
+	switch {
+	case rep.kind == KindLogin:
 		if _, code := checkLogin(rec.Body, m.cfg.apps); code != 0 {
 			rep = rep.as(Code(apierrors.Code(code)))
 		} else {
-			rep = rep.loginSuccess(uuid.NewString(), uuid.NewString(), m.cfg.sessionTTL)
+			token := uuid.NewString()
+			m.mu.Lock()
+			m.issued = append(m.issued, token)
+			m.mu.Unlock()
+			rep = rep.loginSuccess(token, uuid.NewString(), m.cfg.sessionTTL)
 		}
+	case rep.kind == KindError && (rep.code == codeNotLoggedIn || rep.code == codeLoginTimeout) && rec.Token != "":
+		m.mu.Lock()
+		m.ended[rec.Token] = rep.code
+		m.issued = slices.DeleteFunc(m.issued, func(t string) bool { return t == rec.Token })
+		m.mu.Unlock()
 	}
 	wire, p := settle(&rec, rep, base.Add(skew), func(msg string) {
 		m.fail("%s; calls so far:\n%s", msg, m.rec.table())
@@ -190,13 +252,41 @@ func (m *Mock) unmatched(req *http.Request) (*http.Response, error) {
 		m.rec.add(rec)
 		return respond(req, wire, p)
 	}
-	rec.Reply = KindUnmatched
+	routes := strings.Join(sortedKeys(m.routes.keys()), ", ")
+	what := fmt.Sprintf("no route for %s %s (query ignored); scripted routes: %s", req.Method, redactedURL(req.URL), routes)
+	// A 404 the SDK does not retry: a missing script is the test's
+	// mistake, and retrying it with real backoff only hides where it is.
+	rep := Code(http.StatusNotFound).WithMessage("mock: " + what)
+	wire, p := settle(&rec, rep, base.Add(skew), m.failMsg)
+	rec.Reply, rec.Code = KindUnmatched, 0
 	m.rec.add(rec)
-	routes := sortedKeys(m.routes.keys())
-	err := fmt.Errorf("mock: no route for %s %s (query ignored); scripted routes: %s",
-		req.Method, req.URL.Redacted(), strings.Join(routes, ", "))
-	m.fail("%v\ncalls (method, path, count, answers):\n%s", err, m.rec.table())
-	return nil, err
+	m.fail("mock: %s%s\ncalls (method, path, count, answers):\n%s", callerLine(), what, m.rec.table())
+	return respond(req, wire, p)
+}
+
+// redactedURL is u without its query values, which may be secrets.
+func redactedURL(u *url.URL) string {
+	c := *u
+	c.RawQuery, c.ForceQuery = "", false
+	return c.Redacted()
+}
+
+// callerLine returns "file_test.go:42: ", the line of the first _test.go
+// frame on the stack: the test's own line that made
+// the request, however deep in the SDK and net/http the request is now.
+// It returns "" when no test frame is on the stack.
+func callerLine() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if strings.HasSuffix(f.File, "_test.go") {
+			return fmt.Sprintf("%s:%d: ", filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
+	}
 }
 
 // begin reads the request body and starts its record.

@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -96,12 +97,21 @@ func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 	ft := newFakeTB(t)
 	m := New(ft)
 	m.On("GET", "/v1/devices", OK(nil))
-	_, err := try(m.HTTPClient(), "GET", m.BaseURL()+"/v1/device", auth{}, nil)
-	if err == nil || !strings.Contains(err.Error(), "mock: no route for GET https://devcloud.test/v1/device") {
-		t.Fatalf("Do error %v", err)
+	resp, err := m.HTTPClient().Get(m.BaseURL() + "/v1/device?secret=s3") // the caller's line
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "mock: no route for GET https://devcloud.test/v1/device") {
+		t.Fatalf("answer %d %s; want a 404 naming the route", resp.StatusCode, body)
 	}
 	msg := ft.joined()
-	for _, want := range []string{"no route for GET https://devcloud.test/v1/device", "scripted routes: GET /v1/devices, POST /v1/login", "GET  /v1/device  1  unmatched"} {
+	if strings.Contains(msg+string(body), "s3") {
+		t.Errorf("a query value leaked:\n%s\n%s", msg, body)
+	}
+	for _, want := range []string{"httpmock_test.go:100: ", "no route for GET https://devcloud.test/v1/device (query ignored)",
+		"scripted routes: GET /v1/devices, POST /v1/login", "GET  /v1/device  1  unmatched"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("failure lacks %q:\n%s", want, msg)
 		}
@@ -402,4 +412,42 @@ func TestMockBaseURLWithPrefix(t *testing.T) {
 	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
 	m.AssertCalls(t, "GET", "/v1/devices", 1)
 	m.AssertLogins(t, 1)
+}
+
+func TestMockSessionCodeEndsTheSessionForEveryLaterRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		end  func(m *Mock)
+		want int
+	}{
+		{"scripted 10001", func(m *Mock) {}, codeNotLoggedIn},
+		{"scripted 10002", func(m *Mock) {}, codeLoginTimeout},
+		{"InvalidateSessions", func(m *Mock) { m.InvalidateSessions() }, codeNotLoggedIn},
+		{"ExpireSessions", func(m *Mock) { m.ExpireSessions() }, codeLoginTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := New(t)
+			c := m.HTTPClient()
+			_, old := login(t, c, m.BaseURL(), DefaultAppID, DefaultSecret, time.Now(), "n1")
+			script := []Reply{OK(nil)}
+			if strings.HasPrefix(tc.name, "scripted") {
+				script = []Reply{Code(apierrors.Code(tc.want)), OK(nil)}
+			}
+			m.On("GET", "/v1/devices", script...)
+			tc.end(m)
+			for i := range 3 { // the first may take the scripted code; all three get it
+				if got := do(t, c, "GET", m.BaseURL()+"/v1/devices", old, nil).code(); got != tc.want {
+					t.Fatalf("request %d with the ended session answered %d, want %d", i+1, got, tc.want)
+				}
+			}
+			_, fresh := login(t, c, m.BaseURL(), DefaultAppID, DefaultSecret, time.Now(), "n2")
+			if got := do(t, c, "GET", m.BaseURL()+"/v1/devices", fresh, nil).code(); got != 0 {
+				t.Fatalf("a new session answered %d, want the script's OK", got)
+			}
+			if got := do(t, c, "GET", m.BaseURL()+"/v1/devices", auth{token: "never-issued"}, nil).code(); got != 0 {
+				t.Fatalf("an unknown token answered %d; the Mock does not check tokens", got)
+			}
+			m.AssertCalls(t, "GET", "/v1/devices", 5)
+		})
+	}
 }

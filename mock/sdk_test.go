@@ -2,10 +2,16 @@ package mock_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/devcloud/devcloud-go/client"
+	apierrors "github.com/devcloud/devcloud-go/errors"
 	"github.com/devcloud/devcloud-go/mock"
 )
 
@@ -71,5 +77,105 @@ func TestServerNewClientCorrectsClockSkew(t *testing.T) {
 	}
 	if srv.LoginAttempts() != 2 || srv.Logins() != 1 {
 		t.Fatalf("%d login attempts, %d logins; want 2 (one 10006) and 1", srv.LoginAttempts(), srv.Logins())
+	}
+}
+
+// The Mock models sessions: a session code ends the session for every
+// request that carries it, so a storm of goroutines costs one relogin, as
+// on the Server.
+func TestMockSessionStormCostsOneRelogin(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		script func(m *mock.Mock)
+	}{
+		{"InvalidateSessions", func(m *mock.Mock) {
+			m.InvalidateSessions()
+		}},
+		{"one scripted 10001", func(m *mock.Mock) {
+			m.On("GET", "/v1/devices", mock.Code(apierrors.NotLoggedIn), mock.OK(nil))
+		}},
+		{"one scripted 10002", func(m *mock.Mock) {
+			m.On("GET", "/v1/devices", mock.Code(apierrors.LoginTimeout), mock.OK(nil))
+		}},
+		{"ExpireSessions", func(m *mock.Mock) {
+			m.ExpireSessions()
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const callers = 20
+			m := mock.New(t)
+			m.On("GET", "/v1/devices", mock.OK(nil))
+			c, err := m.NewClient(client.WithClock(mock.NewFakeClock()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := c.Do(ctx, "GET", "/v1/devices", nil, nil); err != nil { // the first login
+				t.Fatal(err)
+			}
+			tc.script(m)
+			var wg sync.WaitGroup
+			var ok atomic.Int64
+			start := make(chan struct{})
+			for range callers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					if err := c.Do(ctx, "GET", "/v1/devices", nil, nil); err != nil {
+						t.Error(err)
+						return
+					}
+					ok.Add(1)
+				}()
+			}
+			close(start)
+			wg.Wait()
+			if ok.Load() != callers {
+				t.Errorf("%d of %d calls succeeded", ok.Load(), callers)
+			}
+			m.AssertLogins(t, 2) // the first login and one relogin
+		})
+	}
+}
+
+// recordingTB is a mock.TB that keeps the failures instead of failing.
+type recordingTB struct {
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *recordingTB) Helper()        {}
+func (r *recordingTB) Cleanup(func()) {}
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func TestMockUnscriptedRouteFailsAtTheCallersLineAndIsNotRetried(t *testing.T) {
+	rtb := &recordingTB{}
+	m := mock.New(rtb)
+	m.On("GET", "/v1/devices", mock.OK(nil))
+	clk := mock.NewFakeClock()
+	c, err := m.NewClient(client.WithClock(clk))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Do(context.Background(), "GET", "/v1/gateways", nil, nil) // the caller's line
+	var ae *apierrors.APIError
+	if !errors.As(err, &ae) || ae.Code != apierrors.NotFound || ae.Attempts != 1 {
+		t.Fatalf("err = %v, want a 404 after 1 attempt", err)
+	}
+	if n := m.Count("GET", "/v1/gateways"); n != 1 || len(clk.Sleeps()) != 0 {
+		t.Errorf("%d requests, sleeps %v; want 1 request and no sleep", n, clk.Sleeps())
+	}
+	if len(rtb.errs) != 1 {
+		t.Fatalf("%d failures, want 1: %q", len(rtb.errs), rtb.errs)
+	}
+	for _, want := range []string{"mock: sdk_test.go:165: no route for GET https://devcloud.test/v1/gateways", "scripted routes: GET /v1/devices, POST /v1/login"} {
+		if !strings.Contains(rtb.errs[0], want) {
+			t.Errorf("failure lacks %q:\n%s", want, rtb.errs[0])
+		}
 	}
 }
