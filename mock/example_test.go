@@ -155,3 +155,30 @@ func ExampleServer_InvalidateSessions() {
 	// Output:
 	// failed calls: 0 logins: 2
 }
+
+// A Gate makes a reply as slow as the test needs, without a sleep: the
+// request waits at the gate until the test opens it, so the test can act
+// while the call is known to be in flight (cancel it, start another, expire
+// a session).
+func ExampleGate() {
+	m := mock.New(nil)
+	gate := mock.NewGate()
+	m.On("GET", "/v1/devices", mock.OK(map[string]int{"Total": 1}).WithGate(gate))
+
+	done := make(chan int)
+	go func() {
+		resp, err := m.HTTPClient().Get(m.BaseURL() + "/v1/devices")
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		done <- resp.StatusCode
+	}()
+	<-gate.Arrived()
+	fmt.Println("in flight:", m.Count("GET", "/v1/devices"))
+	gate.Open()
+	fmt.Println("answered:", <-done)
+	// Output:
+	// in flight: 1
+	// answered: 200
+}

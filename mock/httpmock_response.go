@@ -13,6 +13,9 @@ import (
 // see from a real connection.
 func respond(req *http.Request, rep Reply, p response) (*http.Response, error) {
 	ctx := req.Context()
+	if rep.gate != nil && !rep.gate.wait(ctx, nil) {
+		return nil, ctx.Err()
+	}
 	if err := retry.SystemClock().Sleep(ctx, rep.delay); err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ type Reply struct {
 	size        int
 	dur         time.Duration
 	err         error
+	gate        *Gate
 }
 
 // OK is a 200 success: {"Response": {...payload's fields..., "RequestId": id}}.
@@ -222,11 +223,11 @@ func (r Reply) errorMessage() string {
 	return "error " + strconv.Itoa(r.code)
 }
 
-// as returns c carrying r's modifiers (delay, headers, Retry-After, request
-// id, flat): a scripted LoginOK().WithDelay(d) keeps its delay whether the
+// as returns c carrying r's modifiers (delay, gate, headers, Retry-After,
+// request id, flat): a scripted LoginOK().WithDelay(d) keeps its delay whether the
 // login passes or fails.
 func (r Reply) as(c Reply) Reply {
-	c.delay, c.header, c.retryAfter, c.requestID, c.flat = r.delay, r.header, r.retryAfter, r.requestID, r.flat
+	c.delay, c.header, c.retryAfter, c.requestID, c.flat, c.gate = r.delay, r.header, r.retryAfter, r.requestID, r.flat, r.gate
 	return c
 }
 

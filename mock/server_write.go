@@ -13,6 +13,9 @@ import (
 // write sends a rendered reply, doing its fault for real on the connection.
 func (s *Server) write(w http.ResponseWriter, r *http.Request, rep Reply, p response) {
 	ctx := r.Context()
+	if rep.gate != nil && !rep.gate.wait(ctx, s.closing) {
+		panic(http.ErrAbortHandler)
+	}
 	s.pause(ctx, rep.delay)
 	switch rep.kind {
 	case KindResetBeforeResponse, KindNetworkError:
