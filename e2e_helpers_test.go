@@ -154,6 +154,57 @@ func deadline(t testing.TB, d time.Duration) context.Context {
 	return ctx
 }
 
+// signalStore is the client's in-memory session store telling the test the
+// generation of every session it stores, so a test can wait for a
+// background refresh without polling.
+type signalStore struct {
+	client.SessionStore
+	stored chan uint64
+}
+
+func newSignalStore() *signalStore {
+	return &signalStore{SessionStore: client.NewMemoryStore(), stored: make(chan uint64, 16)}
+}
+
+func (s *signalStore) Replace(ctx context.Context, prev uint64, next client.Session) (client.Session, error) {
+	got, err := s.SessionStore.Replace(ctx, prev, next)
+	if err == nil {
+		s.stored <- got.Generation
+	}
+	return got, err
+}
+
+// cueDeadline is a context whose deadline passes when the test says so:
+// Done closes and Err is context.DeadlineExceeded, as when a real deadline
+// passes, but at a point of the test's choosing rather than at a time a
+// loaded machine may reach early or late.
+type cueDeadline struct {
+	context.Context
+	at   time.Time
+	done chan struct{}
+	once sync.Once
+}
+
+// newCueDeadline returns a cueDeadline whose Deadline reports at.
+func newCueDeadline(at time.Time) *cueDeadline {
+	return &cueDeadline{Context: context.Background(), at: at, done: make(chan struct{})}
+}
+
+func (c *cueDeadline) Deadline() (time.Time, bool) { return c.at, true }
+func (c *cueDeadline) Done() <-chan struct{}       { return c.done }
+
+func (c *cueDeadline) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// pass makes the deadline pass.
+func (c *cueDeadline) pass() { c.once.Do(func() { close(c.done) }) }
+
 // wantSleeps checks the fake clock's sleeps, in order.
 func wantSleeps(t testing.TB, c *sdk, want ...time.Duration) {
 	t.Helper()

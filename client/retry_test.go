@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/devcloud/devcloud-go/client"
@@ -220,41 +221,46 @@ func TestRetryAfterIsHonouredUpToTheCap(t *testing.T) {
 
 const http1123 = "Mon, 02 Jan 2006 15:04:05 GMT"
 
+// TestCancelDuringBackoffReturnsAtOnceWithBothCauses runs the real clock in
+// a synctest bubble: the call sleeps its 10 s backoff on the bubble's clock,
+// the test cancels it there, and the call must return without the clock
+// moving at all.
 func TestCancelDuringBackoffReturnsAtOnceWithBothCauses(t *testing.T) {
-	f := newFakeAPI(t)
-	f.on("GET", "/v1/x", code(20005))
-	p := retry.DefaultPolicy()
-	p.Backoff = retry.Backoff{Initial: 10 * time.Second, Multiplier: 2, Max: 10 * time.Second}
-	c, err := client.New(f.URL, client.WithCredentials("a", "s"), client.WithPolicy(p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var cancelled time.Time
-	done := make(chan error, 1)
-	go func() { done <- c.Do(ctx, "GET", "/v1/x", nil, nil) }()
-	for f.count("GET", "/v1/x") == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(20 * time.Millisecond) // into the 10 s backoff
-	cancelled = time.Now()
-	cancel()
-	err = <-done
-	elapsed := time.Since(cancelled)
-	if elapsed > 5*time.Millisecond {
-		t.Errorf("returned %v after cancel, want ≤ 5ms", elapsed)
-	}
-	if !errors.Is(err, context.Canceled) || !errors.Is(err, apierrors.Code(20005)) {
-		t.Errorf("err = %v, want context.Canceled and 20005", err)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		m := mock.New(t)
+		m.On("GET", "/v1/x", mock.Code(20005))
+		p := retry.DefaultPolicy()
+		p.Backoff = retry.Backoff{Initial: 10 * time.Second, Multiplier: 2, Max: 10 * time.Second}
+		c, err := m.NewClient(client.WithPolicy(p), client.WithClock(retry.SystemClock()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- c.Do(ctx, "GET", "/v1/x", nil, nil) }()
+		synctest.Wait() // the call is asleep in its backoff
+		cancelled := time.Now()
+		cancel()
+		err = <-done
+		if elapsed := time.Since(cancelled); elapsed != 0 {
+			t.Errorf("returned %v after cancel, want at once", elapsed)
+		}
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, apierrors.Code(20005)) {
+			t.Errorf("err = %v, want context.Canceled and 20005", err)
+		}
+		m.AssertCalls(t, "GET", "/v1/x", 1)
+	})
 }
 
+// TestNoSleepPastTheDeadline puts the deadline on the fake clock's time line,
+// an hour ahead of the real one, so it never passes for real.
 func TestNoSleepPastTheDeadline(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", code(30011))
 	clk := mock.NewFakeClock()
+	clk.Advance(time.Hour)
 	c := newClient(t, f, clk)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	ctx, cancel := context.WithDeadline(context.Background(), clk.Now().Add(500*time.Millisecond))
 	defer cancel()
 	err := c.Do(ctx, "GET", "/v1/x", nil, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, apierrors.Code(30011)) {

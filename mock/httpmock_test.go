@@ -3,14 +3,17 @@ package mock
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -97,6 +100,7 @@ func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 	ft := newFakeTB(t)
 	m := New(ft)
 	m.On("GET", "/v1/devices", OK(nil))
+	callerLine := thisLine() + 1
 	resp, err := m.HTTPClient().Get(m.BaseURL() + "/v1/device?secret=s3") // the caller's line
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +114,7 @@ func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 	if strings.Contains(msg+string(body), "s3") {
 		t.Errorf("a query value leaked:\n%s\n%s", msg, body)
 	}
-	for _, want := range []string{"httpmock_test.go:100: ", "no route for GET https://devcloud.test/v1/device (query ignored)",
+	for _, want := range []string{fmt.Sprintf("httpmock_test.go:%d: ", callerLine), "no route for GET https://devcloud.test/v1/device (query ignored)",
 		"scripted routes: GET /v1/devices, POST /v1/login", "GET  /v1/device  1  unmatched"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("failure lacks %q:\n%s", want, msg)
@@ -172,60 +176,62 @@ func TestMockFaults(t *testing.T) {
 		timeout time.Duration
 		check   func(t *testing.T, a *answer, err error, took time.Duration)
 	}{
-		{"reset before response", ResetBeforeResponse(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		{"reset before response", ResetBeforeResponse(), 0, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			if a != nil || !errors.Is(err, syscall.ECONNRESET) {
 				t.Fatalf("got %v, %v; want ECONNRESET from Do", a, err)
 			}
 		}},
-		{"connection refused", ConnectionRefused(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		{"connection refused", ConnectionRefused(), 0, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			var op *net.OpError
 			if a != nil || !errors.Is(err, syscall.ECONNREFUSED) || !errors.As(err, &op) || op.Op != "dial" {
 				t.Fatalf("got %v, %v; want a dial ECONNREFUSED", a, err)
 			}
 		}},
-		{"network error", NetworkError(custom), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		{"network error", NetworkError(custom), 0, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			if a != nil || !errors.Is(err, custom) {
 				t.Fatalf("got %v, %v; want the custom error", a, err)
 			}
 		}},
-		{"reset mid body", ResetMidBody(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		{"reset mid body", ResetMidBody(), 0, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			if a == nil || a.status != 200 || !errors.Is(err, syscall.ECONNRESET) || int64(len(a.body)) != a.contentLength/2 {
 				t.Fatalf("got %v, %v; want half a 200 body then ECONNRESET", a, err)
 			}
 		}},
-		{"truncated JSON", TruncatedJSON(), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		{"truncated JSON", TruncatedJSON(), 0, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			var v any
 			if err != nil || int64(len(a.body)) != a.contentLength || json.Unmarshal(a.body, &v) == nil {
 				t.Fatalf("got %v, %v; want a complete 200 with broken JSON", a, err)
 			}
 		}},
+		// The Mock runs in a synctest bubble: its waits and the client's
+		// timer are on the bubble's clock, so the times are exact.
 		{"slow headers past the client timeout", SlowHeaders(2 * time.Second), 30 * time.Millisecond, func(t *testing.T, a *answer, err error, took time.Duration) {
-			if a != nil || !isTimeout(err) || took > time.Second {
-				t.Fatalf("got %v, %v after %v; want a client timeout from Do", a, err, took)
+			if a != nil || !isTimeout(err) || took != 30*time.Millisecond {
+				t.Fatalf("got %v, %v after %v; want a client timeout from Do after 30ms", a, err, took)
 			}
 		}},
 		{"slow body past the client timeout", SlowBody(2 * time.Second), 50 * time.Millisecond, func(t *testing.T, a *answer, err error, took time.Duration) {
-			if a == nil || a.status != 200 || !isTimeout(err) || took > time.Second {
-				t.Fatalf("got %v, %v after %v; want a 200 whose body read times out", a, err, took)
+			if a == nil || a.status != 200 || !isTimeout(err) || took != 50*time.Millisecond {
+				t.Fatalf("got %v, %v after %v; want a 200 whose body read times out after 50ms", a, err, took)
 			}
 		}},
 		{"slow body within the timeout", SlowBody(30 * time.Millisecond), time.Second, func(t *testing.T, a *answer, err error, took time.Duration) {
-			if err != nil || !json.Valid(a.body) || took < 25*time.Millisecond {
-				t.Fatalf("got %v, %v after %v", a, err, took)
+			if err != nil || !json.Valid(a.body) || took != 30*time.Millisecond {
+				t.Fatalf("got %v, %v after %v; want the whole body after 30ms", a, err, took)
 			}
 		}},
-		{"oversized", Oversized(3 << 20), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		{"oversized", Oversized(3 << 20), 0, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			if err != nil || len(a.body) != 3<<20 || a.contentLength != 3<<20 || !json.Valid(a.body) {
 				t.Fatalf("got %d bytes, Content-Length %d, err %v", len(a.body), a.contentLength, err)
 			}
 		}},
-		{"tiny oversized is still JSON", Oversized(1), time.Second, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		{"tiny oversized is still JSON", Oversized(1), 0, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			if err != nil || !json.Valid(a.body) || int64(len(a.body)) != a.contentLength {
 				t.Fatalf("got %v, %v", a, err)
 			}
 		}},
-		{"delay", OK(nil).WithDelay(20 * time.Millisecond), time.Second, func(t *testing.T, a *answer, err error, took time.Duration) {
-			if err != nil || took < 20*time.Millisecond {
+		{"delay", OK(nil).WithDelay(20 * time.Millisecond), 0, func(t *testing.T, a *answer, err error, took time.Duration) {
+			if err != nil || took != 20*time.Millisecond {
 				t.Fatalf("got %v, %v after %v", a, err, took)
 			}
 		}},
@@ -233,16 +239,18 @@ func TestMockFaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := New(t)
-			m.On("GET", "/f", tt.reply)
-			c := m.HTTPClient()
-			c = &http.Client{Transport: c.Transport, Timeout: tt.timeout}
-			start := time.Now()
-			a, err := try(c, "GET", m.BaseURL()+"/f", auth{}, nil)
-			tt.check(t, a, err, time.Since(start))
-			if r := m.Requests(); len(r) != 1 || r[0].Reply != tt.reply.Kind() {
-				t.Fatalf("recorded %v", r)
-			}
+			synctest.Test(t, func(t *testing.T) {
+				m := New(t)
+				m.On("GET", "/f", tt.reply)
+				c := m.HTTPClient()
+				c = &http.Client{Transport: c.Transport, Timeout: tt.timeout}
+				start := time.Now()
+				a, err := try(c, "GET", m.BaseURL()+"/f", auth{}, nil)
+				tt.check(t, a, err, time.Since(start))
+				if r := m.Requests(); len(r) != 1 || r[0].Reply != tt.reply.Kind() {
+					t.Fatalf("recorded %v", r)
+				}
+			})
 		})
 	}
 }
@@ -312,7 +320,9 @@ func TestMockExpectAllConsumed(t *testing.T) {
 }
 
 func TestMockDateFollowsClockSkew(t *testing.T) {
-	m := New(t, WithClockSkew(-20*time.Minute))
+	clk := NewFakeClock() // stands still: the Date header is exact
+	base := clk.Now()
+	m := New(t, WithClockSkew(-20*time.Minute), WithPlatformClock(clk))
 	m.On("GET", "/v1/time", OK(nil))
 	for _, skew := range []time.Duration{-20 * time.Minute, 20 * time.Minute} {
 		m.SetClockSkew(skew)
@@ -321,8 +331,8 @@ func TestMockDateFollowsClockSkew(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if off := date.Sub(time.Now().Add(skew)); off < -2*time.Second || off > 2*time.Second {
-			t.Fatalf("Date %v is %v off now%+v", date, off, skew)
+		if want := base.Add(skew).Truncate(time.Second); !date.Equal(want) {
+			t.Fatalf("Date %v, want %v (the clock%+v)", date, want, skew)
 		}
 	}
 }
@@ -376,7 +386,7 @@ func TestMockConcurrent(t *testing.T) {
 }
 
 func TestRefusedURLRefuses(t *testing.T) {
-	_, err := try(plainClient(t, time.Second), "GET", RefusedURL()+"/v1/devices", auth{}, nil)
+	_, err := try(plainClient(t, 0), "GET", RefusedURL()+"/v1/devices", auth{}, nil)
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Fatalf("got %v, want ECONNREFUSED", err)
 	}
@@ -450,4 +460,10 @@ func TestMockSessionCodeEndsTheSessionForEveryLaterRequest(t *testing.T) {
 			m.AssertCalls(t, "GET", "/v1/devices", 5)
 		})
 	}
+}
+
+// thisLine returns the line it is called on.
+func thisLine() int {
+	_, _, line, _ := runtime.Caller(1)
+	return line
 }
