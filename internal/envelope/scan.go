@@ -1,4 +1,4 @@
-package client
+package envelope
 
 import (
 	"strings"
@@ -6,8 +6,8 @@ import (
 )
 
 // The scanner checks a JSON text in one pass, accepting exactly what
-// json.Valid accepts, and notes where the members DecodeResponse needs lie,
-// so a response is read once and unmarshalled once.
+// json.Valid accepts, and notes where the envelope's members lie, so a
+// response is read once and unmarshalled once.
 
 // maxDepth is encoding/json's nesting limit, so both agree on validity.
 const maxDepth = 10000
@@ -34,9 +34,9 @@ func (s span) kind() byte { return s.k }
 
 func (s span) bytes(body []byte) []byte { return body[s.start:s.end] }
 
-// envelope is what a scan found; the last member of a name wins, as with
+// spans is what a scan found; the last member of a name wins, as with
 // encoding/json.
-type envelope struct {
+type spans struct {
 	response, topError, topRequestID span // top-level members
 	respError, respRequestID         span // members of Response, when it is an object
 	code, message                    span // members of an Error object (roleError scans)
@@ -57,7 +57,7 @@ type scanner struct {
 	pos   int
 	depth int
 	eof   bool // the input ended inside a value
-	env   envelope
+	env   spans
 }
 
 // document scans the whole input as one JSON text.
