@@ -185,4 +185,3 @@ func snippet(b []byte) string { return envelope.Snippet(b, maxSnippet) }
 
 // trimSpace cuts JSON white space from both ends of b.
 func trimSpace(b []byte) []byte { return envelope.TrimSpace(b) }
-

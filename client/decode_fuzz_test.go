@@ -119,4 +119,3 @@ func checkSnippet(t *testing.T, snip string, body []byte) {
 		t.Fatalf("snippet %q is not the start of the body", snip)
 	}
 }
-
