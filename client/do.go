@@ -336,9 +336,10 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 }
 
 // finish fills in what the call knows and the attempt did not: method, path
-// and attempts.
+// and attempts (already there for an attempt's error, which attemptInfo
+// completed before any hook saw it).
 func (c *Client) finish(req *request, err error, sent int) error {
-	annotate(err, req.method, req.name, sent)
+	err = annotate(err, req.method, req.name, sent)
 	if c.logger != nil {
 		c.logger.LogAttrs(context.Background(), slog.LevelWarn, "devcloud call failed",
 			slog.String("method", req.method), slog.String("path", req.name),
@@ -362,43 +363,80 @@ func loginFailed(err error) error {
 	return &LoginError{Err: err}
 }
 
-// annotate fills in what the call knows and the attempt did not. It sets
-// the fields of err itself, never of an error wrapped inside it: an attempt's
-// own errors are fresh values, while a wrapped one (a shared login's error)
-// may be held by other callers.
-func annotate(err error, method, path string, attempts int) {
+// annotate fills in what the call knows and the attempt did not: method,
+// path and attempts. It never writes to an error anybody may hold: an error
+// that lacks them is copied, and only err itself is looked at, never an error
+// wrapped inside it (a shared login's error, held by other callers).
+func annotate(err error, method, path string, attempts int) error {
 	path = stripQuery(path)
 	switch e := err.(type) {
 	case *apierrors.APIError:
 		if e.Method == "" {
-			e.Method, e.Path, e.Attempts = method, path, attempts
+			cp := *e
+			cp.Method, cp.Path, cp.Attempts = method, path, attempts
+			return &cp
 		}
 	case *apierrors.DecodeError:
 		if e.Method == "" {
-			e.Method, e.Path, e.Attempts = method, path, attempts
+			cp := *e
+			cp.Method, cp.Path, cp.Attempts = method, path, attempts
+			return &cp
 		}
 	case *apierrors.TransportError:
 		if e.Method == "" {
-			e.Method, e.Path, e.Attempts = method, path, attempts
+			cp := *e
+			cp.Method, cp.Path, cp.Attempts = method, path, attempts
+			return &cp
 		}
+	}
+	return err
+}
+
+// nameAttempt sets method, path and attempt number on a fresh error of one attempt,
+// in place: nobody has seen it yet.
+func nameAttempt(err error, method, path string, attempt int) {
+	switch e := err.(type) {
+	case *apierrors.APIError:
+		e.Method, e.Path, e.Attempts = method, path, attempt
+	case *apierrors.DecodeError:
+		e.Method, e.Path, e.Attempts = method, path, attempt
+	case *apierrors.TransportError:
+		e.Method, e.Path, e.Attempts = method, path, attempt
 	}
 }
 
-// withCause attaches the reason a call stopped early to its last error, so
-// errors.Is matches both the platform code and the cause. Like annotate, it
-// writes only to err itself.
+// withCause returns err with the reason the call stopped early attached, so
+// errors.Is matches both the platform code and the cause. err was seen by
+// the attempt's hook and log, so it is copied, never written to.
 func withCause(err, cause error) error {
 	switch e := err.(type) {
 	case *apierrors.APIError:
-		if e.Err == nil {
-			e.Err = cause
-		}
+		cp := *e
+		cp.Err = joinCause(e.Err, cause)
+		return &cp
 	case *apierrors.TransportError:
-		e.Err = stderrors.Join(e.Err, cause)
+		cp := *e
+		cp.Err = joinCause(e.Err, cause)
+		return &cp
 	case *apierrors.DecodeError:
-		e.Err = stderrors.Join(e.Err, cause)
+		cp := *e
+		cp.Err = joinCause(e.Err, cause)
+		return &cp
 	}
 	return err
+}
+
+// joinCause adds cause to err unless err already matches it, so a context
+// deadline is not reported twice ("context deadline exceeded; context
+// deadline exceeded").
+func joinCause(err, cause error) error {
+	switch {
+	case err == nil:
+		return cause
+	case stderrors.Is(err, cause):
+		return err
+	}
+	return stderrors.Join(err, cause)
 }
 
 func setRetryAfter(err error, d time.Duration) {
@@ -408,8 +446,11 @@ func setRetryAfter(err error, d time.Duration) {
 }
 
 // attemptInfo describes attempt n of req, started at start, for hooks and
-// logs.
+// logs. It first completes the attempt's error with the call's method, path
+// and attempt number: a fresh error nobody has seen, named before a hook or
+// log sees it, and never written to afterwards.
 func (c *Client) attemptInfo(n int, req *request, res result, start time.Time) AttemptInfo {
+	nameAttempt(res.err, req.method, req.name, n)
 	info := AttemptInfo{Attempt: n, Method: req.method, Path: req.name, Status: res.status, Err: res.err, Elapsed: c.clock.Now().Sub(start)}
 	if res.err != nil {
 		info.Action = apierrors.ActionFail // until the retryer decides otherwise

@@ -67,7 +67,6 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		// The error is complete before the hook sees it: redacted, its
 		// snippet dropped (a login body carries the session's tokens) and
 		// named.
-		annotate(res.err, "POST", c.loginPath, 1)
 		info := c.attemptInfo(1, call, res, start)
 		info.Login = true
 		c.observe(info)
