@@ -51,3 +51,17 @@ func ParseAction(s string) (Action, bool) {
 	}
 	return ActionNone, false
 }
+
+// MarshalText returns the action's name, so an Info encodes to JSON with
+// "Action": "retry".
+func (a Action) MarshalText() ([]byte, error) { return []byte(a.String()), nil }
+
+// UnmarshalText sets a to the action named text, as String spells it.
+func (a *Action) UnmarshalText(text []byte) error {
+	v, ok := ParseAction(string(text))
+	if !ok {
+		return fmt.Errorf("devcloud: unknown action %q", text)
+	}
+	*a = v
+	return nil
+}

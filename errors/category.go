@@ -41,3 +41,17 @@ func ParseCategory(s string) (Category, bool) {
 	}
 	return CategoryUnknown, false
 }
+
+// MarshalText returns the category's name, so an Info encodes to JSON with
+// "Category": "server".
+func (c Category) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
+
+// UnmarshalText sets c to the category named text, as String spells it.
+func (c *Category) UnmarshalText(text []byte) error {
+	v, ok := ParseCategory(string(text))
+	if !ok {
+		return fmt.Errorf("devcloud: unknown category %q", text)
+	}
+	*c = v
+	return nil
+}

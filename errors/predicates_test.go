@@ -2,9 +2,11 @@ package errors_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"testing"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -189,5 +191,25 @@ func TestCategoryAndActionNamesRoundTrip(t *testing.T) {
 	}
 	if _, ok := apierrors.ParseAction("backoff"); ok {
 		t.Error(`ParseAction("backoff") ok, want false`)
+	}
+}
+
+func TestInfoRoundTripsThroughJSONWithNamedCategoryAndAction(t *testing.T) {
+	info, _ := apierrors.Lookup(30011)
+	b, err := json.Marshal(info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `"Category":"throttle","Action":"retry-throttle"`; !strings.Contains(string(b), want) {
+		t.Errorf("JSON %s lacks %s", b, want)
+	}
+	var back apierrors.Info
+	if err := json.Unmarshal(b, &back); err != nil || back != info {
+		t.Errorf("round trip = %+v, %v; want %+v", back, err, info)
+	}
+	for _, bad := range []string{`{"Action":"backoff"}`, `{"Category":"Auth"}`} {
+		if err := json.Unmarshal([]byte(bad), &back); err == nil {
+			t.Errorf("%s decoded without error", bad)
+		}
 	}
 }

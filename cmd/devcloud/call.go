@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -16,101 +16,140 @@ import (
 	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
-// queryFlag collects repeated --query k=v flags.
-type queryFlag url.Values
+// The environment variables call reads; serve prints them.
+const (
+	envBaseURL = "DEVCLOUD_BASE_URL"
+	envAppID   = "DEVCLOUD_APP_ID"
+	envSecret  = "DEVCLOUD_SECRET"
+)
 
-func (q queryFlag) String() string { return "" }
-
-func (q queryFlag) Set(s string) error {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return fmt.Errorf("want key=value")
-	}
-	url.Values(q).Add(k, v)
-	return nil
+// callFlags are call's flags. None takes its default from the
+// environment, so no help or error ever shows the secret: the environment
+// is read after parsing, for the flags not given.
+type callFlags struct {
+	baseURL, appID, secret, data *string
+	timeout                      *time.Duration
+	verbose                      *bool
+	query                        *repeated
 }
 
-func runCall(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("call", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: devcloud call METHOD PATH [--base-url URL] [--app-id ID] [--secret S] [--data JSON|-] [--query k=v]... [--verbose]")
-		fmt.Fprintln(stderr, "the base URL, app id and secret default to $DEVCLOUD_BASE_URL, $DEVCLOUD_APP_ID and $DEVCLOUD_SECRET")
-		fs.PrintDefaults()
-	}
-	baseURL := fs.String("base-url", os.Getenv("DEVCLOUD_BASE_URL"), "platform base URL")
-	appID := fs.String("app-id", os.Getenv("DEVCLOUD_APP_ID"), "application id")
-	secret := fs.String("secret", os.Getenv("DEVCLOUD_SECRET"), "application secret (prefer $DEVCLOUD_SECRET: flags show in ps)")
-	data := fs.String("data", "", "JSON request body, or - to read it from standard input")
-	timeout := fs.Duration("timeout", 60*time.Second, "bound on the whole call, retries included")
-	verbose := fs.Bool("verbose", false, "print every attempt on standard error")
-	query := queryFlag(url.Values{})
-	fs.Var(query, "query", "query parameter key=value (repeatable)")
+func (f *callFlags) declare(fs *flagSet) {
+	f.baseURL = fs.String("base-url", "", "the platform's base `URL`; set from $"+envBaseURL+" when not given")
+	f.appID = fs.String("app-id", "", "the application `ID`; set from $"+envAppID+" when not given")
+	f.secret = fs.String("secret", "", "the application `SECRET`; set from $"+envSecret+" when not given")
+	f.data = fs.String("data", "", "the request body: `JSON`, or - to read it from standard input")
+	f.timeout = fs.Duration("timeout", 60*time.Second, "bound on the whole call, retries included")
+	f.verbose = fs.Bool("verbose", false, "print every attempt on standard error")
+	f.query = &repeated{}
+	fs.Var(f.query, "query", "a query parameter `key=value` (repeatable)")
+}
 
-	// Accept flags before and after METHOD PATH.
-	var pos []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
+func callCommand() *command {
+	f := &callFlags{}
+	return &command{
+		name:    "call",
+		args:    "METHOD PATH [flags]",
+		summary: "call the platform through the SDK and print the answer",
+		help: `
+Call sends one request through the SDK, as an application would: it logs in with the
+app id and secret, retries what the SDK retries, and prints the answer's payload as
+indented JSON on standard output. A failure prints the typed error and its request
+id on standard error and exits with status 1; a wrong command line exits with 2.
+
+The base URL, app id and secret come from the flags or from $` + envBaseURL + `,
+$` + envAppID + ` and $` + envSecret + ` (prefer the variable for the secret: other
+users see command lines in ps). 'devcloud serve' runs a fake platform on this machine
+and prints those three variables for a shell to eval.`,
+		examples: []string{
+			"devcloud call GET /v1/devices",
+			"devcloud call --verbose GET /v1/devices --query limit=10",
+			`echo '{"DeviceId":"cam-1"}' | devcloud call POST /v1/licences --data -`,
+		},
+		flags: f.declare,
+		run: func(ctx context.Context, cmd *command, args []string, s streams) int {
+			fs := newFlagSet(cmd)
+			f.declare(fs)
+			pos, r := fs.parse(args, s)
+			if r.done {
+				return r.status
+			}
+			return runCall(ctx, cmd, f, pos, s)
+		},
 	}
-	if len(pos) != 2 {
-		fs.Usage()
-		return exitUsage
+}
+
+func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s streams) int {
+	switch {
+	case len(pos) < 2:
+		return cmd.usageError(s.err, "want METHOD and PATH, got %d argument(s)", len(pos))
+	case len(pos) > 2:
+		return cmd.usageError(s.err, "unexpected argument after METHOD PATH: %q", pos[2])
 	}
 	method, path := strings.ToUpper(pos[0]), pos[1]
-	if *baseURL == "" {
-		fmt.Fprintln(stderr, "devcloud call: no base URL: use --base-url or $DEVCLOUD_BASE_URL")
-		return exitUsage
+	if !strings.HasPrefix(path, "/") {
+		return cmd.usageError(s.err, "PATH must start with /, as in /v1/devices")
 	}
-
+	baseURL, appID, secret := orEnv(*f.baseURL, envBaseURL), orEnv(*f.appID, envAppID), orEnv(*f.secret, envSecret)
+	if baseURL == "" {
+		return cmd.usageError(s.err, "no base URL: set $%s or --base-url ('devcloud serve' runs a fake platform)", envBaseURL)
+	}
+	var missing []string
+	if appID == "" {
+		missing = append(missing, "$"+envAppID+" (or --app-id)")
+	}
+	if secret == "" {
+		missing = append(missing, "$"+envSecret+" (or --secret)")
+	}
+	if len(missing) > 0 {
+		return cmd.usageError(s.err, "no credentials: set %s", strings.Join(missing, " and "))
+	}
+	query := url.Values{}
+	for _, kv := range *f.query {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return cmd.usageError(s.err, "--query wants key=value")
+		}
+		query.Add(k, v)
+	}
 	var body any
-	switch *data {
+	switch *f.data {
 	case "":
 	case "-":
-		b, err := io.ReadAll(stdin)
+		b, err := io.ReadAll(s.in)
 		if err != nil {
-			fmt.Fprintf(stderr, "devcloud call: reading standard input: %v\n", err)
-			return exitUsage
+			fmt.Fprintf(s.err, "devcloud call: reading standard input: %v\n", err)
+			return exitFailure
 		}
 		body = json.RawMessage(b)
 	default:
-		body = json.RawMessage(*data)
+		body = json.RawMessage(*f.data)
 	}
 	if raw, ok := body.(json.RawMessage); ok && !json.Valid(raw) {
-		fmt.Fprintln(stderr, "devcloud call: the request body is not valid JSON")
-		return exitUsage
+		return cmd.usageError(s.err, "the request body is not valid JSON")
 	}
 
-	opts := []client.Option{}
-	if *appID != "" || *secret != "" {
-		opts = append(opts, client.WithCredentials(*appID, *secret))
+	opts := []client.Option{client.WithCredentials(appID, secret)}
+	if *f.verbose {
+		opts = append(opts, client.WithAttemptHook(func(i client.AttemptInfo) { printAttempt(s.err, i) }))
 	}
-	if *verbose {
-		opts = append(opts, client.WithAttemptHook(func(i client.AttemptInfo) { printAttempt(stderr, i) }))
-	}
-	c, err := client.New(*baseURL, opts...)
+	c, err := client.New(baseURL, opts...)
 	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return exitUsage
+		return cmd.usageError(s.err, "%v", err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	ctx, cancel := context.WithTimeout(ctx, *f.timeout)
 	defer cancel()
-	var out json.RawMessage
 	var callOpts []client.CallOption
 	if len(query) > 0 {
-		callOpts = append(callOpts, client.Query(url.Values(query)))
+		callOpts = append(callOpts, client.Query(query))
 	}
+	var out json.RawMessage
 	if err := c.Do(ctx, method, path, body, &out, callOpts...); err != nil {
-		fmt.Fprintln(stderr, err)
+		if ie := (*client.InputError)(nil); errors.As(err, &ie) {
+			return cmd.usageError(s.err, "%v", err)
+		}
+		fmt.Fprintln(s.err, err)
 		if id := apierrors.RequestIDOf(err); id != "" {
-			fmt.Fprintf(stderr, "request id: %s\n", id)
+			fmt.Fprintf(s.err, "request id: %s\n", id)
 		}
 		return exitFailure
 	}
@@ -123,26 +162,34 @@ func runCall(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		pretty.Write(out)
 	}
 	pretty.WriteByte('\n')
-	stdout.Write(pretty.Bytes())
+	s.out.Write(pretty.Bytes())
 	return exitOK
 }
 
-// printAttempt writes one attempt as a line: attempt, method, path, result,
-// and what happens next.
+// orEnv is v, or the environment variable name when v is empty.
+func orEnv(v, name string) string {
+	if v != "" {
+		return v
+	}
+	return os.Getenv(name)
+}
+
+// printAttempt writes one attempt as a line of at most tableWidth columns:
+// attempt, method and path, the answer (code and name), what happens next.
 func printAttempt(w io.Writer, i client.AttemptInfo) {
 	what := "ok"
 	switch {
 	case i.Err != nil && i.Code != 0:
-		what = fmt.Sprintf("code %d", i.Code)
+		what = fmt.Sprintf("%d %s", int(i.Code), i.Code.String())
 	case i.Err != nil:
 		what = "error: " + i.Err.Error()
 	}
-	next := ""
+	var next string
 	switch {
 	case i.Login:
-		next = "(login)"
+		next = ""
 	case i.Err == nil:
-		next = "done"
+		next = "→ done"
 	case i.Action == apierrors.ActionFail:
 		next = "→ fail"
 	case i.Delay > 0:
@@ -150,5 +197,10 @@ func printAttempt(w io.Writer, i client.AttemptInfo) {
 	default:
 		next = "→ " + i.Action.String()
 	}
-	fmt.Fprintf(w, "  attempt %d  %-6s %-22s %-12s %s\n", i.Attempt, i.Method, i.Path, what, next)
+	head := fmt.Sprintf("  attempt %d  %s %s  ", i.Attempt, i.Method, i.Path)
+	if i.Login {
+		head = fmt.Sprintf("  login      %s %s  ", i.Method, i.Path)
+	}
+	room := tableWidth - len([]rune(head)) - len([]rune(next)) - 2
+	fmt.Fprintln(w, strings.TrimRight(head+cut(what, room)+"  "+next, " "))
 }

@@ -1,144 +1,108 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
-	"github.com/devcloud/devcloud-go/retry"
 )
 
-// codeJSON is one entry of `devcloud codes --json`.
-type codeJSON struct {
-	Code        int    `json:"code"`
-	Name        string `json:"name"`
-	Chinese     string `json:"zh"`
-	English     string `json:"en"`
-	Category    string `json:"category"`
-	Action      string `json:"action"`
-	Description string `json:"sdk"`
+// tableWidth is what the codes table and the demo fit in by default.
+const tableWidth = 100
+
+func codesCommand() *command {
+	var wide, asJSON *bool
+	declare := func(fs *flagSet) {
+		wide = fs.Bool("wide", false, "every column in full, the Chinese text included (wider than 100 columns)")
+		asJSON = fs.Bool("json", false, "a JSON array of the catalog's entries, with the field names of the Go type errors.Info")
+	}
+	return &command{
+		name:    "codes",
+		args:    "[--wide | --json]",
+		summary: "list the platform's 72 error codes and what the SDK does about each",
+		help: `
+Codes prints the platform's error codes: the number, the Go constant of package
+github.com/devcloud/devcloud-go/errors, the category, the SDK's default action and
+an English description, cut to fit 100 columns. --wide adds the platform's Chinese
+text and prints every description in full; --json prints everything as JSON.
+The same table is docs/CODES.md in the repository.`,
+		examples: []string{
+			"devcloud codes",
+			"devcloud codes --wide | less -S",
+			`devcloud codes --json | jq '.[] | select(.Action == "retry") | .Code'`,
+		},
+		flags: declare,
+		run: func(_ context.Context, cmd *command, args []string, s streams) int {
+			fs := newFlagSet(cmd)
+			declare(fs)
+			pos, r := fs.parse(args, s)
+			if r.done {
+				return r.status
+			}
+			if len(pos) > 0 {
+				return cmd.usageError(s.err, "unexpected argument %q", pos[0])
+			}
+			if *wide && *asJSON {
+				return cmd.usageError(s.err, "--wide and --json do not go together")
+			}
+			switch {
+			case *asJSON:
+				enc := json.NewEncoder(s.out)
+				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false)
+				if err := enc.Encode(apierrors.All()); err != nil {
+					fmt.Fprintln(s.err, "devcloud codes:", err)
+					return exitFailure
+				}
+			case *wide:
+				wideTable(s.out)
+			default:
+				narrowTable(s.out, tableWidth)
+			}
+			return exitOK
+		},
+	}
 }
 
-func runCodes(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("codes", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "devcloud codes: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
-	}
-	p := retry.DefaultPolicy()
+// narrowTable prints the catalog in width columns, cutting descriptions.
+func narrowTable(w io.Writer, width int) {
 	all := apierrors.All()
-	if *asJSON {
-		out := make([]codeJSON, len(all))
-		for i, info := range all {
-			out[i] = codeJSON{int(info.Code), info.Name, info.Message, info.Description,
-				info.Category.String(), info.Action.String(), describe(p, info.Code)}
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(out); err != nil {
-			return exitFailure
-		}
-		return exitOK
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "CODE\tNAME\tCATEGORY\tACTION\tDESCRIPTION\t中文")
+	nameW, catW, actW := len("NAME"), len("CATEGORY"), len("ACTION")
 	for _, info := range all {
+		nameW = max(nameW, len(info.Name))
+		catW = max(catW, len(info.Category.String()))
+		actW = max(actW, len(info.Action.String()))
+	}
+	row := func(code, name, cat, act, desc string) {
+		left := fmt.Sprintf("%-5s  %-*s  %-*s  %-*s  ", code, nameW, name, catW, cat, actW, act)
+		fmt.Fprintln(w, left+cut(desc, width-utf8.RuneCountInString(left)))
+	}
+	row("CODE", "NAME", "CATEGORY", "ACTION", "DESCRIPTION")
+	for _, info := range all {
+		row(fmt.Sprint(int(info.Code)), info.Name, info.Category.String(), info.Action.String(), info.Description)
+	}
+	fmt.Fprintln(w, "\ndevcloud codes --wide for the Chinese text and whole descriptions; devcloud explain CODE for one")
+}
+
+// cut shortens s to n runes, ending in "…" when it had to cut.
+func cut(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimRight(string(r[:max(n-1, 0)]), " ,;:") + "…"
+}
+
+func wideTable(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CODE\tNAME\tCATEGORY\tACTION\tDESCRIPTION\t中文")
+	for _, info := range apierrors.All() {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", info.Code, info.Name, info.Category, info.Action, info.Description, info.Message)
 	}
 	tw.Flush()
-	return exitOK
-}
-
-func runExplain(args []string, stdout, stderr io.Writer) int {
-	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: devcloud explain CODE   (a number such as 20005, or a name such as SendMessageTimeout)")
-		return exitUsage
-	}
-	code, ok := parseCode(args[0])
-	if !ok {
-		fmt.Fprintf(stderr, "devcloud explain: %q is neither a code number nor a catalog name\n", args[0])
-		return exitUsage
-	}
-	p := retry.DefaultPolicy()
-	info, known := apierrors.Lookup(int(code))
-	if known {
-		fmt.Fprintf(stdout, "%d %s\n  中文:     %s\n  English:  %s\n  category: %s\n", info.Code, info.Name, info.Message, info.Description, info.Category)
-	} else {
-		fmt.Fprintf(stdout, "%d is not in the platform's catalog\n  category: %s (from its range)\n", code, code.Category())
-	}
-	fmt.Fprintf(stdout, "  action:   %s\n  the SDK:  %s\n", p.Rule(code).Action, describe(p, code))
-	name := fmt.Sprintf("apierrors.Code(%d)", code)
-	if known {
-		name = "apierrors." + info.Name
-	}
-	fmt.Fprintf(stdout, `
-Match it:
-  if errors.Is(err, %[1]s) { ... }
-
-Override it for one client:
-  p := retry.DefaultPolicy()
-  p.SetAction(%[1]s, apierrors.ActionFail) // or ActionRetry, ActionRetryThrottle, ...
-  c, err := client.New(baseURL, client.WithPolicy(p), ...)
-`, name)
-	return exitOK
-}
-
-// parseCode accepts a number or a catalog name (case-insensitive).
-func parseCode(s string) (apierrors.Code, bool) {
-	if n, err := strconv.Atoi(s); err == nil {
-		return apierrors.Code(n), true
-	}
-	for _, info := range apierrors.All() {
-		if strings.EqualFold(info.Name, s) {
-			return info.Code, true
-		}
-	}
-	return 0, false
-}
-
-// describe says in a sentence what policy p does about code.
-func describe(p *retry.Policy, code apierrors.Code) string {
-	r := p.Rule(code)
-	b := r.Backoff
-	sched := fmt.Sprintf("up to %d attempts, backoff %v ×%g with full jitter, capped at %v; Retry-After honoured up to %v",
-		r.MaxAttempts, b.Initial, b.Multiplier, b.Max, p.MaxRetryAfter)
-	switch r.Action {
-	case apierrors.ActionRetry:
-		return "retried: " + sched + budgetNote(p)
-	case apierrors.ActionRetryThrottle:
-		return "retried on the slower throttle schedule: " + sched + budgetNote(p)
-	case apierrors.ActionRetryIdempotent:
-		return "retried for idempotent calls only (GET, HEAD, PUT, DELETE, OPTIONS, or client.Idempotent(true)): " + sched + budgetNote(p)
-	case apierrors.ActionRelogin:
-		return "logs in again (one login shared by every goroutine that hit it), then replays the call once"
-	case apierrors.ActionReloginClockSkew:
-		return "corrects the clock offset from the server's Date header, logs in again, then replays the call once"
-	case apierrors.ActionLoginCooldown:
-		return fmt.Sprintf("cools the login down (backoff from %v, capped at %v) instead of hammering the login endpoint", p.LoginCooldown.Initial, p.LoginCooldown.Max)
-	}
-	return "fails at once with the typed error"
-}
-
-// budgetNote says how retries draw on the client's retry budget.
-func budgetNote(p *retry.Policy) string {
-	b := p.Budget
-	if b.Disabled {
-		return "; the retry budget is off"
-	}
-	return fmt.Sprintf(`;
-            each retry takes %d tokens (%d after a timeout) from the client's %d-token retry
-            budget and gets them back when it succeeds; a call that succeeds without a retry
-            adds %d; an empty budget (an outage) stops retries and returns the last error`,
-		b.RetryCost, b.TimeoutCost, b.Capacity, b.SuccessRefund)
 }

@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/devcloud/devcloud-go/client"
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -29,79 +29,142 @@ type demo struct {
 	c     *client.Client
 	out   io.Writer
 	mu    sync.Mutex
-	quiet atomic.Bool // the storm step counts its attempts instead of printing them
-	storm struct {
-		attempts, relogins atomic.Int64
+	quiet atomic.Bool // the storm step counts its requests instead of printing its attempts
+}
+
+func demoCommand() *command {
+	return &command{
+		name:    "demo",
+		args:    "",
+		summary: "tour retries, relogin and typed errors against an embedded fake platform",
+		help: `
+Demo starts the SDK's fake platform on a loopback port and walks through what the
+SDK does, through real HTTP: retries with backoff, a relogin storm collapsed into one
+login, errors that fail at once, a gateway's HTML page typed as an error,
+Retry-After, and more. Each step says what it expects, prints every attempt as it
+happens, and says what it saw; a summary table follows. The exit status is 0 when
+every step behaved as expected. Nothing leaves the machine.`,
+		examples: []string{"devcloud demo", "go run github.com/devcloud/devcloud-go/cmd/devcloud@latest demo"},
+		run: func(ctx context.Context, cmd *command, args []string, s streams) int {
+			pos, r := newFlagSet(cmd).parse(args, s)
+			if r.done {
+				return r.status
+			}
+			if len(pos) > 0 {
+				return cmd.usageError(s.err, "unexpected argument %q", pos[0])
+			}
+			return runDemo(ctx, s)
+		},
 	}
 }
 
-func runDemo(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+// stepResult is one row of the summary.
+type stepResult struct {
+	name             string
+	requests, logins int
+	ok               bool
+}
+
+func runDemo(ctx context.Context, s streams) int {
+	srv, err := mock.ListenServer()
+	if err != nil {
+		fmt.Fprintln(s.err, "devcloud demo:", err)
+		return exitFailure
 	}
-	srv := mock.NewServer()
 	defer srv.Close()
-	d := &demo{srv: srv, out: stdout}
+	d := &demo{srv: srv, out: s.out}
 	c, err := srv.NewClient(client.WithAttemptHook(d.print))
 	if err != nil {
-		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(s.err, "devcloud demo:", err)
 		return exitFailure
 	}
 	d.c = c
-	fmt.Fprintf(stdout, "devcloud demo: a fake platform on %s, reached through real HTTP\n", srv.URL)
+	fmt.Fprintf(s.out, "devcloud demo: a fake platform on %s, reached through real HTTP\n", srv.URL)
 
-	ctx, cancel := context.WithTimeout(context.Background(), 14*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, 14*time.Second)
 	defer cancel()
-	type row struct {
-		name, expected, seen string
-		ok                   bool
-	}
-	var rows []row
-	for i, s := range demoSteps() {
-		fmt.Fprintf(stdout, "\n[%d] %s\n    expect: %s\n", i+1, s.name, s.expected)
-		seen, ok := s.run(ctx, d)
-		mark := "as expected"
+	var rows []stepResult
+	for i, st := range demoSteps() {
+		fmt.Fprintf(s.out, "\n[%d] %s\n", i+1, cut(st.name, tableWidth-5))
+		wrap(s.out, "    expect: ", st.expected, "")
+		requests, logins := len(srv.Requests()), srv.Logins()
+		seen, ok := st.run(ctx, d)
+		mark := "(as expected)"
 		if !ok {
-			mark = "NOT AS EXPECTED"
+			mark = "(NOT AS EXPECTED)"
 		}
-		fmt.Fprintf(stdout, "    seen:   %s (%s)\n", seen, mark)
-
-		rows = append(rows, row{s.name, s.expected, seen, ok})
+		wrap(s.out, "    seen:   ", seen, mark)
+		rows = append(rows, stepResult{st.name, len(srv.Requests()) - requests, srv.Logins() - logins, ok})
 	}
+	return summary(s.out, rows)
+}
 
-	fmt.Fprintln(stdout, "\nsummary")
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "STEP\tEXPECTED\tSEEN\tOK")
-	failed := 0
+// summary prints the table of steps and the closing lines; it returns the
+// exit status. The requests and logins of the steps add up to the totals.
+func summary(w io.Writer, rows []stepResult) int {
+	nameW := len("STEP")
 	for _, r := range rows {
-		mark := "yes"
-		if !r.ok {
-			mark, failed = "NO", failed+1
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.name, r.expected, r.seen, mark)
+		nameW = max(nameW, utf8.RuneCountInString(cut(r.name, 50)))
 	}
-	tw.Flush()
-	fmt.Fprintf(stdout, "\nrequests served: %d, logins: %d\n", len(srv.Requests()), srv.Logins())
+	fmt.Fprintf(w, "\nsummary\n  %2s  %-*s  %8s  %6s  %s\n", "#", nameW, "STEP", "REQUESTS", "LOGINS", "RESULT")
+	failed, requests, logins := 0, 0, 0
+	for i, r := range rows {
+		mark := "as expected"
+		if !r.ok {
+			mark, failed = "NOT AS EXPECTED", failed+1
+		}
+		requests, logins = requests+r.requests, logins+r.logins
+		fmt.Fprintf(w, "  %2d  %-*s  %8d  %6d  %s\n", i+1, nameW, cut(r.name, 50), r.requests, r.logins, mark)
+	}
+	fmt.Fprintf(w, "  %2s  %-*s  %8d  %6d\n\n", "", nameW, "total", requests, logins)
 	if failed > 0 {
-		fmt.Fprintf(stdout, "%d of %d steps did not behave as expected\n", failed, len(rows))
+		fmt.Fprintf(w, "%d of %d steps did not behave as expected\n", failed, len(rows))
+	} else {
+		fmt.Fprintf(w, "all %d steps behaved as expected\n", len(rows))
+	}
+	fmt.Fprint(w, `
+try next:
+  devcloud explain 10001       what a code means, what the SDK does, how to change it
+  devcloud codes               the 72 codes and the SDK's default action for each
+  devcloud serve               this fake platform on its own, for devcloud call
+  devcloud call -h             call the platform (or the fake one) from the shell
+  go doc github.com/devcloud/devcloud-go/mock   fake the platform in your own tests
+`)
+	if failed > 0 {
 		return exitFailure
 	}
-	fmt.Fprintf(stdout, "all %d steps behaved as expected\n", len(rows))
 	return exitOK
 }
 
-// print writes one attempt line as it happens.
+// wrap writes text and then tail after prefix, wrapped at word boundaries
+// to tableWidth columns, continuation lines indented as far as the prefix;
+// tail is never split.
+func wrap(w io.Writer, prefix, text, tail string) {
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	line := prefix
+	words := strings.Fields(text)
+	if tail != "" {
+		words = append(words, tail)
+	}
+	for i, word := range words {
+		if i > 0 && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > tableWidth {
+			fmt.Fprintln(w, line)
+			line = indent + word
+			continue
+		}
+		if i > 0 {
+			line += " "
+		}
+		line += word
+	}
+	fmt.Fprintln(w, line)
+}
+
+// print writes one attempt line as it happens; during the storm only the
+// login is printed.
 func (d *demo) print(i client.AttemptInfo) {
-	if d.quiet.Load() {
-		d.storm.attempts.Add(1)
-		if i.Action == apierrors.ActionRelogin {
-			d.storm.relogins.Add(1)
-		}
-		if !i.Login {
-			return
-		}
+	if d.quiet.Load() && !i.Login {
+		return
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -145,7 +208,7 @@ func demoSteps() []step {
 				d.srv.OnLogin(mock.LoginOK().WithDelay(300 * time.Millisecond))
 				defer d.srv.OnLogin(mock.LoginOK())
 				d.srv.InvalidateSessions()
-				before := d.srv.Logins()
+				before, loginsBefore := len(d.srv.Requests()), d.srv.Logins()
 				d.quiet.Store(true)
 				defer d.quiet.Store(false)
 				var wg sync.WaitGroup
@@ -163,9 +226,26 @@ func demoSteps() []step {
 				}
 				close(start)
 				wg.Wait()
-				logins := d.srv.Logins() - before
-				fmt.Fprintf(d.out, "  (%d attempts by 100 goroutines; %d saw 10001 and joined the shared relogin)\n",
-					d.storm.attempts.Load()-int64(logins), d.storm.relogins.Load())
+				logins := d.srv.Logins() - loginsBefore
+				reqs := d.srv.Requests()[before:]
+				var dead, served, other int
+				for _, r := range reqs {
+					switch {
+					case r.Login:
+					case r.Code == int(apierrors.NotLoggedIn):
+						dead++
+					case r.Code == 0 && r.Status == 200:
+						served++
+					default:
+						other++
+					}
+				}
+				fmt.Fprintf(d.out, "  %d requests: %d answered 10001 NotLoggedIn + %d login + %d replays answered ok",
+					len(reqs), dead, len(reqs)-dead-served-other, served)
+				if other > 0 {
+					fmt.Fprintf(d.out, " + %d other", other)
+				}
+				fmt.Fprintln(d.out)
 				return fmt.Sprintf("%d login, %d successes", logins, okCalls.Load()), logins == 1 && okCalls.Load() == 100
 			},
 		},
