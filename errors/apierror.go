@@ -100,6 +100,20 @@ func (e *APIError) Is(target error) bool {
 // Unwrap returns the cause that ended the call early, or nil.
 func (e *APIError) Unwrap() error { return e.Err }
 
+// ErrorType returns the failure's class for telemetry, as OpenTelemetry's
+// error.type attribute wants it: the platform code ("20005"), or the HTTP
+// status ("503") when the code is not a number. A server-sent non-numeric
+// code is never returned: it is not a bounded set of values.
+func (e *APIError) ErrorType() string {
+	switch {
+	case e.Code != 0:
+		return strconv.Itoa(int(e.Code))
+	case e.HTTPStatus != 0:
+		return strconv.Itoa(e.HTTPStatus)
+	}
+	return "_OTHER"
+}
+
 // DecodeError is a response whose body could not be decoded: a 2xx body that
 // is not JSON, is truncated, or does not fit the caller's value.
 type DecodeError struct {
