@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/go-resty/resty/v2"
 
@@ -295,4 +296,111 @@ func bigList(size int) []byte {
 	}
 	fmt.Fprintf(&b, `],"Total":%d}}`, n)
 	return b.Bytes()
+}
+
+// BenchmarkInterleaved pairs the SDK and a hand-written call within one
+// loop: every iteration makes one call of each, the order swapped every
+// other iteration, and times each. A drift of the machine's speed, even a
+// short one, falls on both sides, so the ratio ours/base resolves a few
+// per cent where separate runs do not. It reports each side's ns per call
+// and the ratio of their totals.
+func BenchmarkInterleaved(b *testing.B) {
+	ctx := context.Background()
+	small := doServer(b)
+	failing := serve(b, []byte(errorBody), false)
+	post := serve(b, []byte(doBody), false)
+	in := json.RawMessage(bigPayload(1 << 20))
+	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	b.Cleanup(hc.CloseIdleConnections)
+	pairs := []struct {
+		name       string
+		ours, base func() error
+	}{
+		{"GET-vs-resty", sdkGet(b, small.URL, true), restyGet(b, small.URL, true)},
+		{"GET-vs-nethttp", sdkGet(b, small.URL, true), func() error {
+			var env restyEnvelope
+			return netHTTPCall(ctx, hc, small.URL+"/v1/devices", &env)
+		}},
+		{"error-vs-resty", sdkGet(b, failing.URL, false), restyGet(b, failing.URL, false)},
+		{"POST-1MiB-vs-resty", sdkPost(b, post.URL, in), restyPost(b, post.URL, in)},
+	}
+	for _, p := range pairs {
+		b.Run(p.name, func(b *testing.B) {
+			var ours, base time.Duration
+			timed := func(f func() error) time.Duration {
+				start := time.Now()
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+				return time.Since(start)
+			}
+			timed(p.ours) // warm both connections
+			timed(p.base)
+			i := 0
+			for b.Loop() {
+				if i%2 == 0 {
+					ours += timed(p.ours)
+					base += timed(p.base)
+				} else {
+					base += timed(p.base)
+					ours += timed(p.ours)
+				}
+				i++
+			}
+			b.ReportMetric(float64(ours.Nanoseconds())/float64(i), "ours-ns/call")
+			b.ReportMetric(float64(base.Nanoseconds())/float64(i), "base-ns/call")
+			b.ReportMetric(float64(ours)/float64(base), "ours/base")
+		})
+	}
+}
+
+// sdkGet returns a GET of /v1/devices with the SDK that wants success
+// (ok) or a failure.
+func sdkGet(b *testing.B, url string, ok bool) func() error {
+	c := sdkClient(b, url)
+	return func() error {
+		var out doList
+		err := c.Do(context.Background(), "GET", "/v1/devices", nil, &out)
+		return want(ok, err)
+	}
+}
+
+// restyGet is sdkGet written by hand with resty.
+func restyGet(b *testing.B, url string, ok bool) func() error {
+	rc := resty.New().SetBaseURL(url)
+	b.Cleanup(rc.GetClient().CloseIdleConnections)
+	return func() error {
+		var env restyEnvelope
+		err := restyCall(context.Background(), rc, "GET", "/v1/devices", nil, &env)
+		return want(ok, err)
+	}
+}
+
+// sdkPost returns a POST of in with the SDK.
+func sdkPost(b *testing.B, url string, in json.RawMessage) func() error {
+	c := sdkClient(b, url)
+	return func() error {
+		var out doList
+		return c.Do(context.Background(), "POST", "/v1/devices", in, &out, client.NoRetry())
+	}
+}
+
+// restyPost is sdkPost written by hand with resty, the body as []byte.
+func restyPost(b *testing.B, url string, in json.RawMessage) func() error {
+	rc := resty.New().SetBaseURL(url)
+	b.Cleanup(rc.GetClient().CloseIdleConnections)
+	return func() error {
+		var env restyEnvelope
+		return restyCall(context.Background(), rc, "POST", "/v1/devices", []byte(in), &env)
+	}
+}
+
+func want(ok bool, err error) error {
+	switch {
+	case ok:
+		return err
+	case err == nil:
+		return fmt.Errorf("no error")
+	}
+	return nil
 }
