@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-resty/resty/v2"
@@ -36,6 +37,9 @@ type Client struct {
 	hook      AttemptHook
 	clock     retry.Clock
 	rnd       func() float64
+
+	// sessHeaders holds the last session's header values.
+	sessHeaders atomic.Pointer[sessionHeaders]
 }
 
 // New returns a client for the platform at baseURL (scheme and host, and an

@@ -289,11 +289,12 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 		// client's shared slice.
 		h[k] = v[:len(v):len(v)]
 	}
-	if sess.Token != "" {
-		h[c.auth] = []string{"Bearer " + sess.Token}
+	sh := c.headersOf(sess)
+	if sh.auth != nil {
+		h[c.auth] = sh.auth
 	}
-	if sess.CSRFToken != "" {
-		h[c.csrf] = []string{sess.CSRFToken}
+	if sh.csrfv != nil {
+		h[c.csrf] = sh.csrfv
 	}
 	if req.idemKey != "" {
 		h[c.idem] = []string{req.idemKey}
