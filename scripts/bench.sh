@@ -7,6 +7,11 @@
 # pair, the medians of each side and the median and spread (min–max) of the
 # per-round ratios ours/baseline.
 #
+# Then BenchmarkInterleaved pairs the per-call benchmarks more tightly: in
+# one loop it makes a call of each side per iteration and compares the
+# medians of the two sides' call times, which a busy machine's preemptions
+# do not move; it runs COUNT times and the same statistics are printed.
+#
 #   scripts/bench.sh               # 6 rounds (the README's figures)
 #   COUNT=10 scripts/bench.sh
 #   PAIRS='Concurrent' scripts/bench.sh   # only the pairs whose label matches
@@ -15,8 +20,9 @@ cd "$(dirname "$0")/.."
 count="${COUNT:-6}"
 only="${PAIRS:-}"
 raw=$(mktemp)
+inter=$(mktemp)
 bin=$(mktemp)
-trap 'rm -f "$raw" "$bin"' EXIT
+trap 'rm -f "$raw" "$inter" "$bin"' EXIT
 
 # label | ours | baseline | benchtime
 pairs=(
@@ -58,6 +64,17 @@ for round in $(seq "$count"); do
     printf '.' >&2
   done
 done
+for round in $(seq "$count"); do
+  if [[ -z "$only" || "Interleaved" == *$only* ]]; then
+    (cd client && "$bin" -test.run '^$' -test.benchtime "${INTERLEAVED:-2000x}" -test.bench '^BenchmarkInterleaved$') |
+      awk '/^BenchmarkInterleaved/ { name = $1; sub(/^BenchmarkInterleaved\//, "", name); sub(/-[0-9]+$/, "", name)
+        for (i = 2; i <= NF; i++) {
+          if ($i == "ours-ns/call") o = $(i - 1); if ($i == "base-ns/call") b = $(i - 1); if ($i == "ours/base") r = $(i - 1)
+        }
+        print name, o, b, r }' >>"$inter"
+    printf '.' >&2
+  fi
+done
 echo >&2
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -92,3 +109,22 @@ END {
       (median(by[b]) > 0 ? median(by[o]) / median(by[b]) : 0), median(al[o]), median(al[b])
   }
 }' "$raw"
+
+[[ -s "$inter" ]] && awk -v count="$count" '
+function median(list,   n, a, i, j, t) {
+  n = split(list, a, " ")
+  for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+  return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function lo(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]; return m }
+function hi(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
+function human(ns) { return ns >= 1e6 ? sprintf("%.2f ms", ns / 1e6) : sprintf("%.1f µs", ns / 1e3) }
+!($1 in seen) { seen[$1] = 1; order[n++] = $1 }
+{ o[$1] = o[$1] " " $2; b[$1] = b[$1] " " $3; r[$1] = r[$1] " " $4 }
+END {
+  printf "\nBenchmarkInterleaved, %d runs: median call time of each side per run; ratio of the medians: median [min–max] over the runs\n\n", count
+  printf "| pair | ours | baseline | time ratio |\n|---|---|---|---|\n"
+  for (i = 0; i < n; i++) { p = order[i]
+    printf "| %s | %s | %s | %.3f× [%.3f–%.3f] |\n", p, human(median(o[p])), human(median(b[p])), median(r[p]), lo(r[p]), hi(r[p])
+  }
+}' "$inter"
