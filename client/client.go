@@ -91,6 +91,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	rc.SetRetryCount(0)
 	rc.SetLogger(quietLogger{})
 	rc.SetRedirectPolicy(sessionSafeRedirects(cfg.authHeader, cfg.csrfHeader))
+	if _, ok := rc.GetClient().Transport.(*sendOnce); !ok {
+		rc.SetTransport(&sendOnce{rt: rc.GetClient().Transport})
+	}
 
 	c := &Client{
 		baseURL:   strings.TrimRight(u.String(), "/"),

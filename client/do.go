@@ -280,6 +280,9 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 		actx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
+	if req.idemKey != "" {
+		actx = withSendOnce(actx) // see sendOnce
+	}
 	r := c.rc.R()
 	r.SetContext(actx)
 	r.SetDoNotParseResponse(true)

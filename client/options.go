@@ -102,11 +102,12 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithRestyClient sends requests through rc. The SDK sets three of its
+// WithRestyClient sends requests through rc. The SDK sets four of its
 // settings: retry count 0 (the SDK drives retries), a silent logger (resty's
-// messages may carry URLs with query values; use WithLogger) and the
-// session-safe redirect policy described at WithHTTPClient. The others are
-// kept.
+// messages may carry URLs with query values; use WithLogger), the
+// session-safe redirect policy described at WithHTTPClient, and a wrapper
+// around its transport that keeps net/http from resending by itself a call
+// the platform may have acted on. The others are kept.
 func WithRestyClient(rc *resty.Client) Option {
 	return func(c *config) error {
 		if rc == nil {

@@ -12,9 +12,9 @@ func TestDefaultTransportIsMadeForConcurrentCalls(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, ok := c.rc.GetClient().Transport.(*http.Transport)
+	tr, ok := c.transport().(*http.Transport)
 	if !ok {
-		t.Fatalf("transport is %T, want *http.Transport", c.rc.GetClient().Transport)
+		t.Fatalf("transport is %T, want *http.Transport", c.transport())
 	}
 	checks := []struct {
 		name string
@@ -43,7 +43,7 @@ func TestCallersTransportWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.rc.GetClient().Transport; got != mine {
+	if got := c.transport(); got != mine {
 		t.Errorf("WithHTTPClient: transport %p, want the caller's %p", got, mine)
 	}
 
@@ -53,7 +53,12 @@ func TestCallersTransportWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.rc.GetClient().Transport; got != before {
+	if got := c.transport(); got != before {
 		t.Errorf("WithRestyClient: transport %p, want resty's own %p", got, before)
 	}
+}
+
+// transport returns the transport the client's sendOnce wraps.
+func (c *Client) transport() http.RoundTripper {
+	return c.rc.GetClient().Transport.(*sendOnce).rt
 }

@@ -1,0 +1,61 @@
+package client
+
+import (
+	"context"
+	"io"
+	"net/http"
+)
+
+// sendOnce is the client's transport: the application's or the default
+// one, wrapped so net/http never sends a call again by itself when the SDK
+// would not.
+//
+// http.Transport resends a request on a new connection when the pooled
+// connection it was written to breaks before the answer, if the request is
+// "replayable": a GET, HEAD, OPTIONS or TRACE, or one that carries an
+// Idempotency-Key header with a rewindable body. The SDK puts its own
+// Idempotency-Key on every non-idempotent call, yet a call the platform may
+// have acted on is sent again only when the caller said it is safe
+// (IdempotencyKey, Idempotent(true)): a platform that ignores the key would
+// open the door twice. And when it is sent again, it is the SDK's attempt,
+// counted, spaced by the backoff and charged to the budget. So a call with
+// an idempotency key reaches net/http as a request it cannot replay: no
+// GetBody, and a body, empty if need be. Idempotent methods without a key
+// keep net/http's replay, which saves a GET from a connection the server
+// had just closed.
+type sendOnce struct {
+	rt http.RoundTripper // nil: http.DefaultTransport
+}
+
+// sendOnceKey marks, in a request's context, a request net/http must not
+// resend.
+type sendOnceKey struct{}
+
+// withSendOnce marks ctx's request as one net/http must not resend.
+func withSendOnce(ctx context.Context) context.Context {
+	return context.WithValue(ctx, sendOnceKey{}, true)
+}
+
+// RoundTrip sends req through the wrapped transport, not replayable when it
+// is marked so.
+func (t *sendOnce) RoundTrip(req *http.Request) (*http.Response, error) {
+	rt := t.rt
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if req.Context().Value(sendOnceKey{}) == nil {
+		return rt.RoundTrip(req)
+	}
+	once := req.WithContext(req.Context()) // a shallow copy: req stays as it was
+	once.GetBody = nil
+	if once.Body == nil || once.Body == http.NoBody {
+		// An empty body that is not http.NoBody: net/http finds it empty
+		// and sends Content-Length: 0 as before, but cannot replay it.
+		once.Body = io.NopCloser(emptyReader{})
+	}
+	return rt.RoundTrip(once)
+}
+
+type emptyReader struct{}
+
+func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }

@@ -1,0 +1,91 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+
+	"github.com/devcloud/devcloud-go/client"
+	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/mock"
+)
+
+// droppingPlatform keeps its connections alive and drops the connection of
+// every POST once it has read it, as a platform that crashes while acting
+// on the request: the client cannot know whether the door opened.
+type droppingPlatform struct {
+	*httptest.Server
+	mu    sync.Mutex
+	posts []http.Header
+}
+
+func newDroppingPlatform(t *testing.T) *droppingPlatform {
+	p := &droppingPlatform{}
+	p.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			write(w, ok(`{}`))
+			return
+		}
+		p.mu.Lock()
+		p.posts = append(p.posts, r.Header.Clone())
+		p.mu.Unlock()
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+func (p *droppingPlatform) sent() []http.Header {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]http.Header(nil), p.posts...)
+}
+
+// TestNetHTTPNeverResendsACallByItself: on a reused keep-alive connection
+// net/http would send a POST carrying an Idempotency-Key again on its own
+// when the connection drops; the platform must see exactly the requests the
+// SDK counts as attempts, each with the call's one key.
+func TestNetHTTPNeverResendsACallByItself(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []client.CallOption
+		key  bool // the call carries an idempotency key
+	}{
+		{"the SDK's own key", nil, true},
+		{"the caller's key", []client.CallOption{client.IdempotencyKey("door-7-open")}, true},
+		{"declared idempotent: no key", []client.CallOption{client.Idempotent(true)}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := newDroppingPlatform(t)
+			c, err := client.New(p.URL, client.WithClock(mock.NewFakeClock()), client.WithRandom(half))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := c.Do(ctx, "GET", "/v1/doors", nil, nil); err != nil { // a connection to reuse
+				t.Fatal(err)
+			}
+			err = c.Do(ctx, "POST", "/v1/doors/7/open", map[string]int{"Seconds": 5}, nil, tt.opts...)
+			var te *apierrors.TransportError
+			if !errors.As(err, &te) {
+				t.Fatalf("err = %T %v, want a TransportError", err, err)
+			}
+			posts := p.sent()
+			if len(posts) != te.Attempts {
+				t.Errorf("the platform got %d POSTs for %d attempts: net/http resent by itself", len(posts), te.Attempts)
+			}
+			for i, h := range posts {
+				if k := h.Get("Idempotency-Key"); k != posts[0].Get("Idempotency-Key") || k == "" && tt.key {
+					t.Errorf("POST %d: Idempotency-Key %q, want the call's one key", i+1, k)
+				}
+			}
+		})
+	}
+}
