@@ -56,6 +56,18 @@ func (t *sendOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 	return rt.RoundTrip(once)
 }
 
+// CloseIdleConnections closes the wrapped transport's idle connections, as
+// http.Client.CloseIdleConnections would without the wrapper.
+func (t *sendOnce) CloseIdleConnections() {
+	rt := t.rt
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 type emptyReader struct{}
 
 func (emptyReader) Read([]byte) (int, error) { return 0, io.EOF }

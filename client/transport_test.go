@@ -62,3 +62,22 @@ func TestCallersTransportWins(t *testing.T) {
 func (c *Client) transport() http.RoundTripper {
 	return c.rc.GetClient().Transport.(*sendOnce).rt
 }
+
+// TestTheWrapperClosesIdleConnections: http.Client.CloseIdleConnections
+// reaches the transport through the SDK's wrapper.
+func TestTheWrapperClosesIdleConnections(t *testing.T) {
+	var closed bool
+	c, err := New("http://127.0.0.1:1", WithHTTPClient(&http.Client{Transport: closer{func() { closed = true }}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.rc.GetClient().CloseIdleConnections()
+	if !closed {
+		t.Error("the wrapped transport's CloseIdleConnections was not called")
+	}
+}
+
+type closer struct{ close func() }
+
+func (closer) RoundTrip(*http.Request) (*http.Response, error) { return nil, http.ErrNotSupported }
+func (c closer) CloseIdleConnections()                          { c.close() }
