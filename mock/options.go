@@ -43,6 +43,7 @@ type config struct {
 	timestampWindow time.Duration
 	loginLimit      int
 	loginWindow     time.Duration
+	oneSession      bool
 	notFound        *Reply
 	keepAlives      bool
 	baseURL         string
@@ -128,6 +129,14 @@ func WithTimestampWindow(d time.Duration) Option {
 // within the last window. Off by default. Server only.
 func WithLoginRateLimit(n int, window time.Duration) Option {
 	return func(c *config) { c.loginLimit, c.loginWindow = n, window }
+}
+
+// WithOneSessionPerApp makes a login end every earlier session of its app,
+// as a platform that allows one session per account does: replicas that log
+// in on their own revoke each other's tokens (10001). IssueSession ends them
+// too. Server only.
+func WithOneSessionPerApp() Option {
+	return func(c *config) { c.oneSession = true }
 }
 
 // WithNotFound sets the answer to a request no route matches. The Server's

@@ -99,6 +99,13 @@ func (s *Server) checkLoginLocked(body []byte, base time.Time, skew time.Duratio
 }
 
 func (s *Server) newSessionLocked(appID string) (token, csrf string) {
+	if s.cfg.oneSession {
+		for t, ss := range s.sessions {
+			if ss.appID == appID {
+				delete(s.sessions, t)
+			}
+		}
+	}
 	token, csrf = uuid.NewString(), uuid.NewString()
 	s.sessions[token] = &session{appID: appID, csrf: csrf, expiresAt: s.cfg.now().Add(s.cfg.sessionTTL)}
 	return token, csrf
