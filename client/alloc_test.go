@@ -13,6 +13,7 @@ import (
 	"github.com/go-resty/resty/v2"
 
 	"github.com/devcloud/devcloud-go/client"
+	apierrors "github.com/devcloud/devcloud-go/errors"
 	"github.com/devcloud/devcloud-go/mock"
 )
 
@@ -134,7 +135,8 @@ func TestLargeResponseIsReadInPlace(t *testing.T) {
 
 // TestOversizedChunkedBodyCostsAtMostTheCap: a 100 MB answer without a
 // Content-Length is cut at the 32 MiB cap, and reading it costs about the
-// cap, not the 2–6× of a buffer grown by copying.
+// cap, not the 2–6× of a buffer grown by copying, once: the call is not
+// retried.
 func TestOversizedChunkedBodyCostsAtMostTheCap(t *testing.T) {
 	const size = 100 << 20
 	block := make([]byte, 64<<10)
@@ -149,11 +151,12 @@ func TestOversizedChunkedBodyCostsAtMostTheCap(t *testing.T) {
 	c := sdkClient(t, srv.URL, client.WithMaxResponseBytes(client.DefaultMaxResponseBytes))
 	var err error
 	cost := bytesPerCall(t, 1, func() error {
-		err = c.Do(context.Background(), "GET", "/v1/big", nil, nil, client.NoRetry())
+		err = c.Do(context.Background(), "GET", "/v1/big", nil, nil)
 		return nil
 	})
-	if !errors.Is(err, client.ErrResponseTooLarge) {
-		t.Fatalf("err = %v, want ErrResponseTooLarge", err)
+	var te *apierrors.TransportError
+	if !errors.Is(err, client.ErrResponseTooLarge) || !errors.As(err, &te) || te.Attempts != 1 {
+		t.Fatalf("err = %v, want ErrResponseTooLarge after 1 attempt: sending again brings the same body", err)
 	}
 	limit := float64(client.DefaultMaxResponseBytes)
 	t.Logf("100 MB chunked answer, cap %d B: %d B allocated (%.2f× the cap)", client.DefaultMaxResponseBytes, cost, float64(cost)/limit)
