@@ -80,4 +80,4 @@ func TestTheWrapperClosesIdleConnections(t *testing.T) {
 type closer struct{ close func() }
 
 func (closer) RoundTrip(*http.Request) (*http.Response, error) { return nil, http.ErrNotSupported }
-func (c closer) CloseIdleConnections()                          { c.close() }
+func (c closer) CloseIdleConnections()                         { c.close() }
