@@ -35,7 +35,7 @@ func TestClockRecordsSleepsAndAdvances(t *testing.T) {
 
 // With a FakeClock, an application's test of its retry path asserts the exact
 // schedule and takes no time.
-func ExampleClock() {
+func ExampleFakeClock() {
 	m := mock.New(nil)
 	m.On("GET", "/v1/streams", mock.Code(20005).Times(2), mock.OK(map[string]any{}))
 	clk := mock.NewFakeClock()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/devcloud/devcloud-go/client"
 	"github.com/devcloud/devcloud-go/mock"
 )
 
@@ -154,6 +155,63 @@ func ExampleServer_InvalidateSessions() {
 	fmt.Println("failed calls:", failed, "logins:", srv.Logins())
 	// Output:
 	// failed calls: 0 logins: 2
+}
+
+// The Mock models dying sessions too: after InvalidateSessions every
+// request with the old token gets 10001, without using up any script, until
+// the client logs in again. So a relogin storm works with the fast flavour.
+func ExampleMock_InvalidateSessions() {
+	m := mock.New(nil)
+	m.On("GET", "/v1/devices", mock.OK(nil))
+	c, err := m.NewClient()
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	if err := c.Do(ctx, "GET", "/v1/devices", nil, nil); err != nil {
+		panic(err)
+	}
+
+	m.InvalidateSessions()
+	errs := make(chan error, 20)
+	for range 20 {
+		go func() { errs <- c.Do(ctx, "GET", "/v1/devices", nil, nil) }()
+	}
+	failed := 0
+	for range 20 {
+		if <-errs != nil {
+			failed++
+		}
+	}
+	fmt.Println("failed calls:", failed, "logins:", m.Logins())
+	// Output:
+	// failed calls: 0 logins: 2
+}
+
+// One FakeClock can drive both the SDK client and the fake platform: the
+// session expires on the platform when the test moves the clock, and the
+// client's retries take no time.
+func ExampleWithPlatformClock() {
+	clk := mock.NewFakeClock()
+	srv := mock.NewServer(mock.WithPlatformClock(clk), mock.WithSessionTTL(10*time.Minute))
+	defer srv.Close()
+	srv.On("GET", "/v1/devices", mock.OK(nil))
+	c, err := srv.NewClient(client.WithClock(clk))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	if err := c.Do(ctx, "GET", "/v1/devices", nil, nil); err != nil {
+		panic(err)
+	}
+
+	clk.Advance(time.Hour) // the session is long gone, by both clocks
+	if err := c.Do(ctx, "GET", "/v1/devices", nil, nil); err != nil {
+		panic(err)
+	}
+	fmt.Println("logins:", srv.Logins())
+	// Output:
+	// logins: 2
 }
 
 // A Gate makes a reply as slow as the test needs, without a sleep: the
