@@ -19,7 +19,8 @@ import (
 // Routes other than the login require "Authorization: Bearer <Token>"
 // (missing or unknown: 10001, expired: 10002) and the session's
 // X-CSRF-Token (10007); then the route's script answers. A route nobody
-// scripted answers Code(404) (see WithNotFound).
+// scripted answers Code(404) with a message listing the scripted routes (see
+// WithNotFound).
 //
 // A Server is safe for concurrent use. Close it when done; StartServer does
 // that for a test.

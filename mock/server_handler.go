@@ -1,8 +1,10 @@
 package mock
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -139,7 +141,8 @@ func (s *Server) answerRoute(k routeKey, token string) Reply {
 		if s.cfg.notFound != nil {
 			return *s.cfg.notFound
 		}
-		return Code(http.StatusNotFound)
+		return Code(http.StatusNotFound).WithMessage(fmt.Sprintf("mock: no route for %s (query ignored); scripted routes: %s",
+			k, strings.Join(sortedKeys(s.routes.keys()), ", ")))
 	}
 	if rep.kind == KindError && (rep.code == codeNotLoggedIn || rep.code == codeLoginTimeout) {
 		s.mu.Lock()

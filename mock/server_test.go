@@ -261,10 +261,14 @@ func TestServerUnscriptedRoute(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := StartServer(t, tt.opts...)
+			srv.On("GET", "/v1/devices", OK(nil))
 			tok, csrf := srv.IssueSession()
-			a := do(t, plainClient(t, 0), "GET", srv.URL+"/v1/nowhere", auth{tok, csrf}, nil)
+			a := do(t, plainClient(t, 0), "GET", srv.URL+"/v1/nowhere?k=s3", auth{tok, csrf}, nil)
 			if a.status != tt.status || a.code() != tt.code {
 				t.Fatalf("got %v, want HTTP %d code %d", a, tt.status, tt.code)
+			}
+			if want := "mock: no route for GET /v1/nowhere (query ignored); scripted routes: GET /v1/devices"; tt.code == 404 && !strings.Contains(string(a.body), want) {
+				t.Errorf("body %s lacks %q", a.body, want)
 			}
 		})
 	}
