@@ -711,8 +711,8 @@ func faultRows() []faultRow {
 				t.Errorf("login attempts %d, logins %d; want 2 and 1", f.LoginAttempts(), f.Logins())
 			}
 			f.AssertCalls(t, "GET", path, 1)
-			wantSleeps(t, c, 100*ms)
-			return "ok; login attempts 2, logins 1; 1 request"
+			wantSleeps(t, c, time.Second) // the login cool-down, waited out by the call
+			return "ok; login attempts 2 (1 s cool-down between), logins 1; 1 request"
 		}},
 
 		{"login refused (wrong secret)", func(t *testing.T, fl flavour) string {
@@ -821,10 +821,12 @@ func faultRows() []faultRow {
 				}
 			}
 			call()
-			c.clock.Advance(59 * time.Second) // inside the 60 s margin's complement: no refresh
+			// The refresh margin is 60 s less this client's jitter
+			// (WithRandom(half): a quarter): 45 s before expiry.
+			c.clock.Advance(74 * time.Second) // 46 s left: no refresh
 			call()
 			f.AssertLogins(t, 1)
-			c.clock.Advance(2 * time.Second) // 61 s: within 60 s of expiry
+			c.clock.Advance(2 * time.Second) // 44 s left: due
 			call()                           // sent at once with the still-valid session; the refresh runs in the background
 			// The platform counts the login before the client has stored
 			// its session: wait for the client's second generation.
@@ -845,7 +847,7 @@ func faultRows() []faultRow {
 				t.Errorf("tokens %q %q %q %q: want the old session until the refresh, then the new", reqs[0].Token, reqs[1].Token, reqs[2].Token, reqs[3].Token)
 			}
 			f.AssertCalls(t, "GET", path, 4)
-			return "4 calls, 4 requests; logins 2 (refreshed in the background at 61s of a 120s session, no call waited, no 10002)"
+			return "4 calls, 4 requests; logins 2 (refreshed in the background at 76s of a 120s session, no call waited, no 10002)"
 		}},
 
 		{"waiter leaving the shared login", func(t *testing.T, fl flavour) string {

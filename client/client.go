@@ -2,8 +2,8 @@ package client
 
 import (
 	"context"
-	stderrors "errors"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-resty/resty/v2"
+	"github.com/google/uuid"
 
 	"github.com/devcloud/devcloud-go/retry"
 )
@@ -84,13 +85,17 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	switch {
 	case rc != nil:
 	case cfg.httpClient != nil:
-		rc = resty.NewWithClient(cfg.httpClient)
+		// A copy: resty sets the redirect policy (and a Transport when
+		// there is none) on the client it is given, and the caller's may be
+		// http.DefaultClient, shared by the whole process.
+		hc := *cfg.httpClient
+		rc = resty.NewWithClient(&hc)
 	default:
 		rc = resty.New().SetTransport(newTransport())
 	}
 	rc.SetRetryCount(0)
 	rc.SetLogger(quietLogger{})
-	rc.SetRedirectPolicy(sessionSafeRedirects(cfg.authHeader, cfg.csrfHeader))
+	rc.SetRedirectPolicy(safeRedirects())
 	if _, ok := rc.GetClient().Transport.(*sendOnce); !ok {
 		rc.SetTransport(&sendOnce{rt: rc.GetClient().Transport})
 	}
@@ -125,18 +130,28 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	store := cfg.store
 	if store == nil {
-		store = NewMemoryStore()
+		// The client's own store: its lease and cool-down run on the
+		// client's clock.
+		store = newMemoryStore(cfg.clock.Now)
 	}
+	rnd := cfg.rnd
+	if rnd == nil {
+		rnd = rand.Float64
+	}
+	life, stop := context.WithCancel(context.Background())
 	c.sessions = &sessions{
 		store:   store,
-		policy:  cfg.policy,
+		owner:   uuid.NewString(),
 		clock:   cfg.clock,
 		margin:  cfg.refreshMargin,
+		jitter:  DefaultRefreshJitter * rnd(),
 		timeout: cfg.loginTimeout,
-		backoff: cfg.policy.LoginCooldown,
-		rnd:     cfg.rnd,
+		cool:    cooldown{backoff: cfg.policy.LoginCooldown, rnd: cfg.rnd},
 		gate:    c.breaker,
+		life:    life,
+		stop:    stop,
 	}
+	c.sessions.lease, _ = store.(LoginLease)
 	switch {
 	case cfg.login != nil:
 		c.sessions.login = cfg.login
@@ -158,27 +173,23 @@ func (c *Client) Session(ctx context.Context) (Session, error) {
 	if !c.hasLogin() {
 		return Session{}, &InputError{Field: "credentials", Reason: "the client has no login (WithCredentials or WithLogin)"}
 	}
-	return c.sessions.current(ctx)
+	s, _, err := c.sessions.get(ctx, 0)
+	return s, err
+}
+
+// Close stops the client's background work: it cancels a running login
+// (a refresh ahead of expiry included), waits for it to end and closes idle
+// connections. Calls that need a login afterwards fail with ErrClosed;
+// calls with a valid session still work. A login function that ignores its
+// context is not waited for: its answer is dropped when it returns.
+func (c *Client) Close() error {
+	c.sessions.close()
+	c.rc.GetClient().CloseIdleConnections()
+	return nil
 }
 
 // RetryBudget returns the tokens left in the client's retry budget.
 func (c *Client) RetryBudget() int { return c.budget.Tokens() }
-
-// sessionSafeRedirects follows up to 10 redirects and drops the session
-// headers when one leaves the original scheme and host: net/http strips only
-// Authorization, not the CSRF token or a renamed session header.
-func sessionSafeRedirects(auth, csrf string) resty.RedirectPolicy {
-	return resty.RedirectPolicyFunc(func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return stderrors.New("stopped after 10 redirects")
-		}
-		if first := via[0].URL; req.URL.Host != first.Host || req.URL.Scheme != first.Scheme {
-			req.Header.Del(auth)
-			req.Header.Del(csrf)
-		}
-		return nil
-	})
-}
 
 // quietLogger keeps resty silent: its messages may carry URLs with query
 // values. The SDK logs through WithLogger instead.

@@ -66,136 +66,221 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 	if err != nil {
 		return err
 	}
-	idempotent := isIdempotent(req.method)
+	st := &callState{req: req, idempotent: isIdempotent(req.method)}
 	if req.call.idempotent != nil {
-		idempotent = *req.call.idempotent
+		st.idempotent = *req.call.idempotent
 	}
-	if !idempotent && req.idemKey == "" {
+	if !st.idempotent && req.idemKey == "" {
 		req.idemKey = uuid.NewString()
 	}
-
-	var (
-		retryer    *retry.Retryer // made on the first failure: most calls never need one
-		lastErr    error          // the last attempt's error, for a stop while logging in
-		stale      bool           // a session code condemned the session of generation staleGen
-		staleGen   uint64
-		relogged   bool
-		sent       int // requests sent: the Attempts of the call
-		tries      int // attempts counted against the policy: relogin replays excluded
-		loginWaits int
-		held       int // retry-budget tokens the attempt in flight paid for
-	)
 	for {
-		var sess Session
-		if c.hasLogin() {
-			if stale {
-				sess, err = c.sessions.refresh(ctx, staleGen)
-			} else {
-				sess, err = c.sessions.current(ctx)
+		sess, err := c.session(ctx, st)
+		if err != nil {
+			if c.waitForLogin(ctx, st, err) {
+				continue
 			}
-			if err != nil {
-				// A throttled or unreachable login endpoint is waited
-				// out, within the call's attempts and deadline; any other
-				// login failure is final.
-				wait, ok := c.sessions.cooldownLeft(err)
-				if ok && loginWaits < c.policy.MaxAttempts-1 && !req.call.noRetry && fits(ctx, c.clock.Now().Add(wait)) {
-					loginWaits++
-					if err := c.clock.Sleep(ctx, wait); err == nil {
-						continue
-					}
-				}
-				if ctx.Err() != nil && lastErr != nil {
-					return c.finish(req, withCause(lastErr, ctx.Err()), sent)
-				}
-				return c.finish(req, loginFailed(err), sent)
-			}
-			stale = false
+			break
 		}
-		sent++
-		tries++
+		st.sent++
+		st.tries++
 		start := c.clock.Now()
 		res := c.attempt(ctx, req, sess, out)
-		if res.refused {
-			return c.finish(req, res.err, sent-1)
+		if res.refused { // by the circuit breaker: nothing was sent
+			st.sent--
+			st.err = res.err
+			break
 		}
-		info := c.attemptInfo(sent, req, res, start)
-		if res.err == nil {
-			switch {
-			case held > 0:
-				c.budget.Release(held) // the retry helped: it costs nothing
-			case tries == 1:
-				c.budget.Success() // no retry needed: the bucket refills
-			}
-			c.observe(info)
-			return nil
+		if !c.next(ctx, st, sess, res, c.attemptInfo(st.sent, req, res, start)) {
+			break
 		}
-		lastErr, held = res.err, 0
-		if req.call.noRetry {
-			c.observe(info)
-			return c.finish(req, res.err, sent)
-		}
-
-		if retryer == nil {
-			retryer = c.policy.NewRetryer(c.rnd)
-		}
-		d := retryer.Decide(ctx, retry.Attempt{
-			Number: tries, Err: res.err, Header: res.header,
-			Idempotent: idempotent, IdempotencyKey: req.idemKey != "",
-		}, c.clock.Now())
-		info.Action, info.Delay = d.Action, d.Delay
-		setRetryAfter(res.err, d.RetryAfter)
-
-		switch d.Action {
-		case apierrors.ActionRelogin, apierrors.ActionReloginClockSkew:
-			if !c.hasLogin() || relogged {
-				// A session code right after a fresh login is the
-				// platform's final word, not a reason to loop.
-				info.Action = apierrors.ActionFail
-				c.observe(info)
-				return c.finish(req, res.err, sent)
-			}
-			c.observe(info)
-			relogged = true
-			tries--
-			if d.Action == apierrors.ActionReloginClockSkew {
-				c.sessions.correctClock(res.header)
-			}
-			stale, staleGen = true, sess.Generation // the next turn logs in again, or reuses a newer session
-			continue
-
-		case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
-			if c.breaker.blocks() {
-				// The next attempt would be refused: spend neither a
-				// budget token nor the sleep on it.
-				info.Action = apierrors.ActionFail
-				c.observe(info)
-				return c.finish(req, withCause(res.err, ErrCircuitOpen), sent)
-			}
-			if !fits(ctx, c.clock.Now().Add(d.Delay)) {
-				info.Action = apierrors.ActionFail
-				c.observe(info)
-				return c.finish(req, withCause(res.err, fmt.Errorf("retry in %v would pass the deadline: %w", d.Delay, context.DeadlineExceeded)), sent)
-			}
-			cost, ok := c.budget.Acquire(d.Timeout)
-			if !ok {
-				info.Action = apierrors.ActionFail
-				c.observe(info)
-				return c.finish(req, withCause(res.err, retry.ErrBudgetExhausted), sent)
-			}
-			held = cost
-			c.observe(info)
-			if err := c.clock.Sleep(ctx, d.Delay); err != nil {
-				return c.finish(req, withCause(res.err, err), sent)
-			}
-			continue
-		}
-		info.Action = apierrors.ActionFail
-		c.observe(info)
-		if d.Cause != nil {
-			res.err = withCause(res.err, d.Cause)
-		}
-		return c.finish(req, res.err, sent)
 	}
+	return c.finish(req, st.err, st.sent)
+}
+
+// maxStaleReplays bounds the replays of one call whose session another
+// call had already seen refused. Each needs a newer session, logged in by
+// someone else; the bound only matters when sessions die faster than calls
+// get through.
+const maxStaleReplays = 10
+
+// callState is what one call of Do knows between its attempts.
+type callState struct {
+	req        *request
+	idempotent bool
+	retryer    *retry.Retryer // made on the first failure: most calls never need one
+	lastErr    error          // the last attempt's error
+	after      uint64         // a session code condemned this generation: the next session is newer
+	relogged   bool           // the call has logged in again after a session code
+	sent       int            // requests sent: the Attempts of the call
+	tries      int            // attempts counted against the policy: a relogin's replay excluded
+	logins     int            // logins the call waited for or was refused
+	fresh      bool           // the session of the last attempt came from a login the call waited for
+	stale      int            // replays after a session another call had already seen refused
+	held       int            // retry-budget tokens the attempt in flight paid for
+	err        error          // the call's result
+}
+
+// session returns the session for the next attempt: none when the client
+// does not log in.
+func (c *Client) session(ctx context.Context, st *callState) (Session, error) {
+	if !c.hasLogin() {
+		return Session{}, nil
+	}
+	sess, ran, err := c.sessions.get(ctx, st.after)
+	if ran || err != nil {
+		st.logins++
+	}
+	st.fresh = ran && err == nil
+	return sess, err
+}
+
+// waitForLogin decides what a failed login means for the call: it waits out
+// a cool-down worth waiting (10004, an unavailable login endpoint, …) and
+// reports true to try again — within the call's attempts, deadline and the
+// policy's Retry-After cap — or sets the call's error and reports false.
+func (c *Client) waitForLogin(ctx context.Context, st *callState, err error) bool {
+	if ctx.Err() == nil && !st.req.call.noRetry && st.logins < c.policy.MaxAttempts {
+		wait, ok := c.sessions.cooldownLeft(err)
+		switch {
+		case ok && c.breaker.blocks():
+			// The failure opened the breaker: no sleep for a login
+			// request it would refuse.
+			err = fmt.Errorf("%w (%w)", err, ErrCircuitOpen)
+		case ok && wait <= c.policy.MaxRetryAfter && fits(ctx, c.clock.Now().Add(wait)):
+			if c.clock.Sleep(ctx, wait) == nil {
+				return true
+			}
+		}
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		// The caller's context ended while the call waited for a login
+		// or its cool-down: the error matches both.
+		cause := cerr
+		if !stderrors.Is(err, cerr) {
+			cause = stderrors.Join(cerr, err)
+		}
+		if st.lastErr != nil {
+			st.err = withCause(st.lastErr, cause)
+		} else {
+			st.err = &apierrors.TransportError{Err: cause}
+		}
+		return false
+	}
+	st.err = loginFailed(err)
+	return false
+}
+
+// next judges an attempt's result: it ends the call (false, st.err set,
+// nil on success), or prepares the next attempt — a backoff sleep, or a
+// relogin — and reports true.
+func (c *Client) next(ctx context.Context, st *callState, sess Session, res result, info AttemptInfo) bool {
+	if res.err == nil {
+		switch {
+		case st.held > 0:
+			c.budget.Release(st.held) // the retry helped: it costs nothing
+		case st.tries == 1:
+			c.budget.Success() // no retry needed: the bucket refills
+		}
+		if sess.Token != "" {
+			c.sessions.proven(sess.Generation)
+		}
+		c.observe(info)
+		st.err = nil
+		return false
+	}
+	st.lastErr, st.err, st.held = res.err, res.err, 0
+	if st.retryer == nil {
+		st.retryer = c.policy.NewRetryer(c.rnd)
+	}
+	d := st.retryer.Decide(ctx, retry.Attempt{
+		Number: st.tries, Err: res.err, Header: res.header,
+		Idempotent: st.idempotent, IdempotencyKey: st.req.idemKey != "",
+	}, c.clock.Now())
+	info.Action, info.Delay = d.Action, d.Delay
+	setRetryAfter(res.err, d.RetryAfter)
+
+	switch d.Action {
+	case apierrors.ActionRelogin, apierrors.ActionReloginClockSkew:
+		if c.relogin(st, sess, res, d.Action) {
+			c.observe(info)
+			return true
+		}
+	case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
+		if st.req.call.noRetry {
+			break
+		}
+		if c.breaker.blocks() {
+			// The next attempt would be refused: spend neither a
+			// budget token nor the sleep on it.
+			st.err = withCause(res.err, ErrCircuitOpen)
+			break
+		}
+		if !fits(ctx, c.clock.Now().Add(d.Delay)) {
+			st.err = withCause(res.err, fmt.Errorf("retry in %v would pass the deadline: %w", d.Delay, context.DeadlineExceeded))
+			break
+		}
+		cost, ok := c.budget.Acquire(d.Timeout)
+		if !ok {
+			st.err = withCause(res.err, retry.ErrBudgetExhausted)
+			break
+		}
+		st.held = cost
+		c.observe(info)
+		if err := c.clock.Sleep(ctx, d.Delay); err != nil {
+			st.err = withCause(res.err, err)
+			return false
+		}
+		return true
+	default:
+		if d.Cause != nil {
+			st.err = withCause(res.err, d.Cause)
+		}
+	}
+	info.Action = apierrors.ActionFail
+	c.observe(info)
+	return false
+}
+
+// relogin handles a session code (10001, 10002, 10007, 10006): the session
+// is condemned, so no call is handed it again, and the call is replayed on
+// a newer one — once. A replay refused too ends the call; when the refused
+// session was the one just issued, the refusal also counts as a failed
+// login (cool-down), so a platform refusing every session costs a login per
+// cool-down, not one per call; so does the refusal of a call's first
+// session when it was issued after such a refusal or a failed login. A
+// replay that met a session someone else had already seen refused, or one
+// that had worked before it was revoked, is replayed again, within the
+// call's attempts.
+func (c *Client) relogin(st *callState, sess Session, res result, action apierrors.Action) bool {
+	if !c.hasLogin() {
+		return false
+	}
+	first, atBirth := c.sessions.condemn(sess.Generation)
+	if action == apierrors.ActionReloginClockSkew {
+		c.sessions.offset.learn(res.header, c.clock.Now())
+	}
+	switch {
+	case st.req.call.noRetry:
+		return false
+	case atBirth && (st.relogged || st.fresh && c.sessions.suspect()):
+		// Refused as soon as issued (after a refusal or failed login
+		// already, for a call's first session).
+		c.sessions.rejected(res.err)
+		return false
+	case !st.relogged:
+		st.relogged = true
+		st.tries-- // the replay is not an attempt of the policy's
+	case !first && st.stale < maxStaleReplays:
+		// The call was handed a session just before another call saw
+		// it refused: not this call's failure; replay on the session
+		// that replaces it, without counting an attempt.
+		st.stale++
+		st.tries--
+	case st.tries >= c.policy.MaxAttempts:
+		return false
+	}
+	st.after = max(st.after, sess.Generation)
+	return true
 }
 
 // prepare checks the arguments and encodes the body once for all attempts.
@@ -320,6 +405,9 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 		if resp != nil && resp.RawBody() != nil {
 			resp.RawBody().Close()
 		}
+		if re := (*RedirectError)(nil); stderrors.As(err, &re) {
+			err = backoff.Permanent(re) // the platform would redirect again
+		}
 		return result{err: c.redact(req, sess, &apierrors.TransportError{Err: err}, nil)}
 	}
 	raw := resp.RawBody()
@@ -343,6 +431,9 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 // and attempts (already there for an attempt's error, which attemptInfo
 // completed before any hook saw it).
 func (c *Client) finish(req *request, err error, sent int) error {
+	if err == nil {
+		return nil
+	}
 	err = annotate(err, req.method, req.name, sent)
 	if c.logger != nil {
 		c.logger.LogAttrs(context.Background(), slog.LevelWarn, "devcloud call failed",
@@ -353,16 +444,13 @@ func (c *Client) finish(req *request, err error, sent int) error {
 }
 
 // loginFailed wraps a login failure so the caller can tell it from the
-// call's own failure; errors.Is still matches the login's code.
-// A context that ended while the call waited for the login is the call's
-// own transport failure: typed, with method, path and attempts.
+// call's own failure; errors.Is still matches the login's code. The login's
+// error is shared by every caller that waited for it, so it is wrapped,
+// never written to.
 func loginFailed(err error) error {
-	var le *LoginError
-	if stderrors.As(err, &le) {
+	switch err.(type) {
+	case *LoginError, *LoginCooldownError:
 		return err
-	}
-	if stderrors.Is(err, context.Canceled) || stderrors.Is(err, context.DeadlineExceeded) {
-		return &apierrors.TransportError{Err: err}
 	}
 	return &LoginError{Err: err}
 }

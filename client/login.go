@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/retry"
 )
 
 // DefaultLoginPath is where the default login posts its signed request.
@@ -29,8 +32,40 @@ type loginRequest struct {
 type loginResponse struct {
 	Token     string
 	CSRFToken string
-	ExpiresIn int64
+	ExpiresIn seconds
 	RequestId string //nolint:revive // the platform's field name
+}
+
+// maxExpiresIn bounds a session's announced lifetime: a larger ExpiresIn
+// would overflow time.Duration and put the expiry in the past.
+const maxExpiresIn = 10 * 365 * 24 * time.Hour
+
+// seconds is a lifetime the platform sends as a JSON number or a numeric
+// string, possibly with a fraction ("3600", 3600.5).
+type seconds struct{ d time.Duration }
+
+// UnmarshalJSON accepts a number or a numeric string; anything that is not
+// a positive finite number means "not said".
+func (s *seconds) UnmarshalJSON(b []byte) error {
+	str := string(b)
+	if len(str) >= 2 && str[0] == '"' {
+		unq, err := strconv.Unquote(str)
+		if err != nil {
+			return nil
+		}
+		str = strings.TrimSpace(unq)
+	}
+	f, err := strconv.ParseFloat(str, 64)
+	if err != nil || math.IsNaN(f) || f <= 0 {
+		s.d = 0
+		return nil
+	}
+	if f >= maxExpiresIn.Seconds() {
+		s.d = maxExpiresIn
+		return nil
+	}
+	s.d = time.Duration(f * float64(time.Second))
+	return nil
 }
 
 // Sign returns the default login's signature: the lowercase hex
@@ -53,6 +88,9 @@ func Sign(secret, appID string, timestamp int64, nonce string) string {
 func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 	return func(ctx context.Context) (Session, error) {
 		now := c.sessions.now()
+		// Never follow a redirect of the login: its signed body would go
+		// wherever the answer points.
+		ctx = context.WithValue(ctx, loginRequestKey{}, true)
 		req := loginRequest{AppId: appID, Timestamp: now.Unix(), Nonce: uuid.NewString()}
 		req.Sig = Sign(secret, appID, req.Timestamp, req.Nonce)
 		body, err := json.Marshal(req)
@@ -64,6 +102,13 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		call := &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{},
 			hidden: []string{req.Sig}, login: true}
 		res := c.attempt(ctx, call, Session{}, &out)
+		// A Retry-After on the login's answer (10004, 503) sets the
+		// cool-down.
+		if ae, ok := res.err.(*apierrors.APIError); ok {
+			if d, ok := retry.ParseRetryAfter(res.header.Get("Retry-After"), now); ok && d > 0 {
+				ae.RetryAfter = d
+			}
+		}
 		// The error is complete before the hook sees it: redacted, its
 		// snippet dropped (a login body carries the session's tokens) and
 		// named.
@@ -72,7 +117,7 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		c.observe(info)
 		if res.err != nil {
 			if code, ok := apierrors.CodeOf(res.err); ok && code == apierrors.Code(10006) {
-				c.sessions.correctClock(res.header)
+				c.sessions.offset.learn(res.header, c.clock.Now())
 			}
 			return Session{}, res.err
 		}
@@ -83,8 +128,8 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 			}
 		}
 		s := Session{Token: out.Token, CSRFToken: out.CSRFToken}
-		if out.ExpiresIn > 0 {
-			s.ExpiresAt = now.Add(time.Duration(out.ExpiresIn) * time.Second)
+		if out.ExpiresIn.d > 0 {
+			s.ExpiresAt = now.Add(out.ExpiresIn.d)
 		}
 		return s, nil
 	}

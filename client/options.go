@@ -87,11 +87,13 @@ func WithPolicy(p *retry.Policy) Option {
 	}
 }
 
-// WithHTTPClient sends requests through hc (its Transport and Jar). The
-// SDK installs its own redirect policy on hc, which follows up to 10
-// redirects and drops the session headers when one leaves the original
-// scheme and host. hc.Timeout is left as it is; WithTimeout bounds each
-// attempt separately.
+// WithHTTPClient sends requests through hc's Transport and Jar. The client
+// works on a copy of hc, which it gives its own redirect policy: a redirect
+// is followed only to the same origin (scheme, host, port), with the same
+// method, never for a login, at most 10 times and without a Referer;
+// otherwise the call fails with a RedirectError. hc itself is not modified,
+// so http.DefaultClient may be passed. hc.Timeout is kept; WithTimeout
+// bounds each attempt separately.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
 		if hc == nil {
@@ -105,9 +107,9 @@ func WithHTTPClient(hc *http.Client) Option {
 // WithRestyClient sends requests through rc. The SDK sets four of its
 // settings: retry count 0 (the SDK drives retries), a silent logger (resty's
 // messages may carry URLs with query values; use WithLogger), the
-// session-safe redirect policy described at WithHTTPClient, and a wrapper
-// around its transport that keeps net/http from resending by itself a call
-// the platform may have acted on. The others are kept.
+// redirect policy described at WithHTTPClient, and a wrapper around its
+// transport that keeps net/http from resending by itself a call the
+// platform may have acted on. The others are kept.
 func WithRestyClient(rc *resty.Client) Option {
 	return func(c *config) error {
 		if rc == nil {

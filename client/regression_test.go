@@ -150,33 +150,6 @@ func TestLoginBodySnippetNeverKeepsTheTokens(t *testing.T) {
 	}
 }
 
-func TestCrossHostRedirectDropsTheSessionHeaders(t *testing.T) {
-	var got http.Header
-	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got = r.Header.Clone()
-		write(w, ok(`{}`))
-	}))
-	defer evil.Close()
-	evilURL := strings.Replace(evil.URL, "127.0.0.1", "localhost", 1)
-	f := newFakeAPI(t)
-	f.loginHook = nil
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == client.DefaultLoginPath {
-			f.Config.Handler.ServeHTTP(w, r)
-			return
-		}
-		http.Redirect(w, r, evilURL+"/steal", http.StatusTemporaryRedirect)
-	}))
-	defer api.Close()
-	c, _ := client.New(api.URL, client.WithCredentials("app", "sec"), client.WithHeaderNames("X-Auth-Token", "X-Csrf-Token"))
-	if err := c.Do(context.Background(), "GET", "/a", nil, nil); err != nil {
-		t.Fatal(err)
-	}
-	if got.Get("X-Csrf-Token") != "" || got.Get("X-Auth-Token") != "" {
-		t.Errorf("other host received X-Auth-Token=%q X-Csrf-Token=%q", got.Get("X-Auth-Token"), got.Get("X-Csrf-Token"))
-	}
-}
-
 func TestLateSessionCodeKeepsTheFreshLogin(t *testing.T) {
 	f := newFakeAPI(t)
 	f.checkAuth = true

@@ -17,33 +17,49 @@ type Session struct {
 	// login did not say. The client logs in again shortly before it.
 	ExpiresAt time.Time
 	// Generation numbers the sessions of a store: each successful login
-	// stores generation+1. It is the fencing token that lets a 10001 which
+	// stores a higher one. It is the fencing token that lets a 10001 which
 	// arrives for an older session reuse the newer one instead of logging in
-	// again. The store sets it; a login function leaves it zero.
+	// again, and that keeps a session once seen dead from being used again.
+	// The store sets it; a login function leaves it zero.
 	Generation uint64
 }
 
 // SessionStore keeps the current session. The default is in memory, per
-// client; a store shared by several processes (Redis, a database) lets a
-// fleet of replicas share one session, provided Replace is atomic.
+// client. A store shared by several processes (Redis, a database) should
+// also implement LoginLease, so that the replicas sharing it log in once
+// per expiry instead of once each.
 type SessionStore interface {
 	// Load returns the current session; ok is false when there is none yet.
 	Load(ctx context.Context) (s Session, ok bool, err error)
-	// Replace stores next with Generation prev+1 if the stored session's
-	// generation is still prev (0 when there is none), and returns the
-	// session stored after the call: next, or the newer session another
-	// writer stored first.
+	// Replace is a compare-and-set on the generation: when the stored
+	// session's generation is at most prev (0 when there is none), it
+	// stores next with the stored generation + 1. It returns the session
+	// stored after the call: next, or the newer session another writer
+	// stored first.
 	Replace(ctx context.Context, prev uint64, next Session) (Session, error)
 }
 
 // NewMemoryStore returns an empty in-memory SessionStore, safe for
-// concurrent use.
-func NewMemoryStore() SessionStore { return &memoryStore{} }
+// concurrent use. It implements LoginLease, so clients of one process that
+// share it log in once between them; its lease and cool-down run on the
+// wall clock.
+func NewMemoryStore() SessionStore { return newMemoryStore(time.Now) }
+
+func newMemoryStore(now func() time.Time) *memoryStore {
+	return &memoryStore{now: now, wake: make(chan struct{})}
+}
 
 type memoryStore struct {
+	now func() time.Time // the lease's clock; a client's own store runs on the client's
+
 	mu  sync.RWMutex
 	s   Session
 	has bool
+
+	owner      string    // holder of the login lease, "" when free
+	leaseUntil time.Time // when the holder's lease lapses
+	coolUntil  time.Time // end of the fleet-wide login cool-down
+	wake       chan struct{}
 }
 
 func (m *memoryStore) Load(context.Context) (Session, bool, error) {
@@ -55,10 +71,60 @@ func (m *memoryStore) Load(context.Context) (Session, bool, error) {
 func (m *memoryStore) Replace(_ context.Context, prev uint64, next Session) (Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.s.Generation != prev {
+	if m.s.Generation > prev {
 		return m.s, nil
 	}
-	next.Generation = prev + 1
+	next.Generation = m.s.Generation + 1
 	m.s, m.has = next, true
+	m.owner = ""
+	close(m.wake)
+	m.wake = make(chan struct{})
 	return next, nil
+}
+
+func (m *memoryStore) AcquireLogin(_ context.Context, gen uint64, owner string, ttl time.Duration) (LeaseGrant, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.has && m.s.Generation > gen {
+		return LeaseGrant{Session: m.s, Newer: true}, nil
+	}
+	now := m.now()
+	if left := m.coolUntil.Sub(now); left > 0 {
+		return LeaseGrant{Cooldown: left}, nil
+	}
+	if left := m.leaseUntil.Sub(now); m.owner != "" && m.owner != owner && left > 0 {
+		return LeaseGrant{HeldFor: left}, nil
+	}
+	m.owner, m.leaseUntil = owner, now.Add(ttl)
+	return LeaseGrant{Granted: true}, nil
+}
+
+func (m *memoryStore) ReleaseLogin(_ context.Context, owner string, cooldown time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.owner == owner {
+		m.owner = ""
+	}
+	if cooldown > 0 {
+		m.coolUntil = m.now().Add(cooldown)
+	}
+	return nil
+}
+
+func (m *memoryStore) AwaitSession(ctx context.Context, gen uint64, max time.Duration) error {
+	m.mu.RLock()
+	newer, wake := m.has && m.s.Generation > gen, m.wake
+	m.mu.RUnlock()
+	if newer {
+		return nil
+	}
+	t := time.NewTimer(max)
+	defer t.Stop()
+	select {
+	case <-wake:
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }

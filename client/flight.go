@@ -1,0 +1,223 @@
+package client
+
+import (
+	"context"
+	stderrors "errors"
+	"fmt"
+	"time"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
+)
+
+// leaseGrace is how much longer than the login timeout a login lease is
+// held, so it outlives the login it covers.
+const leaseGrace = 5 * time.Second
+
+// leasePoll bounds one wait for another client's login before the lease is
+// asked again, so a holder that died is noticed when its lease lapses.
+const leasePoll = 100 * time.Millisecond
+
+// loginRun is one login, shared by every caller that needs it while it
+// runs. Its fields are written once, before done is closed.
+type loginRun struct {
+	after uint64 // the generation it replaces
+	done  chan struct{}
+	sess  Session
+	own   bool // sess is this run's own login, stored by it
+	err   error
+}
+
+// start returns the running login, or starts one that replaces generation
+// after; nil once the client is closed. s.mu is held. The login runs in a
+// goroutine of its own, owned by s (Close ends and waits for it), under the
+// client's life and its own timeout, so no caller leaving cancels it for
+// the others.
+func (s *sessions) start(after uint64) *loginRun {
+	if s.run != nil {
+		return s.run
+	}
+	if s.closed {
+		return nil
+	}
+	r := &loginRun{after: after, done: make(chan struct{})}
+	s.run = r
+	s.wg.Add(1)
+	go s.runLogin(r)
+	return r
+}
+
+func (s *sessions) runLogin(r *loginRun) {
+	defer s.wg.Done()
+	issued := s.now()
+	s.obtain(r)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r.err == nil {
+		s.cool.loggedIn()
+		s.latest = max(s.latest, r.sess.Generation)
+		if r.own {
+			if r.sess.Generation <= s.condemned {
+				// The store lost its data and numbers afresh: the session
+				// just stored is the newest whatever its number.
+				s.condemned = r.sess.Generation - 1
+			}
+			s.planRefresh(r.sess, issued)
+		}
+	}
+	s.run = nil
+	close(r.done)
+}
+
+// obtain is the one way to a new session: through the store's login lease
+// when it has one, so that a fleet sharing the store logs in once, else
+// by logging in and storing the session. Every failed login starts the
+// cool-down, here and, through the lease, in the fleet.
+func (s *sessions) obtain(r *loginRun) {
+	ctx, cancel := context.WithTimeout(s.life, s.leaseTTL()+s.timeout)
+	defer cancel()
+	if s.lease == nil {
+		s.loginAndStore(ctx, r)
+		if r.err != nil {
+			s.fail(r.err)
+		}
+		return
+	}
+	for {
+		g, err := s.lease.AcquireLogin(ctx, r.after, s.owner, s.leaseTTL())
+		switch {
+		case err != nil:
+			r.err = storeError("acquire login lease", err)
+			s.fail(r.err)
+		case g.Newer:
+			r.sess = g.Session
+		case g.Cooldown > 0:
+			s.mu.Lock()
+			s.cool.hold(s.clock.Now().Add(g.Cooldown), errFleetCooldown)
+			r.err = s.cool.blocked(s.clock.Now())
+			s.mu.Unlock()
+		case g.HeldFor > 0:
+			if err := s.lease.AwaitSession(ctx, r.after, min(g.HeldFor, leasePoll)); err != nil {
+				r.err = fmt.Errorf("waiting for another client's login: %w", err)
+				break
+			}
+			continue
+		case g.Granted:
+			s.loginAndStore(ctx, r)
+			if r.err != nil {
+				wait := s.fail(r.err)
+				// The lease goes back even when the login's own
+				// context has ended.
+				if err := s.lease.ReleaseLogin(context.WithoutCancel(ctx), s.owner, wait); err != nil {
+					r.err = stderrors.Join(r.err, storeError("release login lease", err))
+				}
+			}
+		default:
+			r.err = storeError("acquire login lease", stderrors.New("empty grant"))
+			s.fail(r.err)
+		}
+		return
+	}
+}
+
+// loginAndStore logs in once and stores the session as the generation after
+// r.after.
+func (s *sessions) loginAndStore(ctx context.Context, r *loginRun) {
+	prev := r.after
+	if s.lease == nil {
+		// Without a lease, check here whether someone stored a newer session.
+		if cur, ok, err := s.store.Load(ctx); err == nil && ok && cur.Generation > prev {
+			r.sess = cur
+			return
+		}
+	}
+	version := s.offset.version()
+	fresh, err := s.call(ctx)
+	if err == nil && fresh.Token == "" {
+		err = &LoginError{Err: errEmptyToken}
+	}
+	if err != nil {
+		if code, ok := apierrors.CodeOf(err); ok && code == apierrors.Code(10006) && s.offset.version() != version {
+			// The login corrected the clock offset (the default login
+			// reads the Date header): the next login is signed with the
+			// server's time, no need to cool down.
+			err = clockCorrected{err}
+		} else if waitable(err) && s.gate.blocks() {
+			// This failure opened the circuit breaker: the platform is
+			// down, not this login, so no cool-down on top of it.
+			err = fmt.Errorf("%w (%w)", err, ErrCircuitOpen)
+		}
+		r.err = err
+		return
+	}
+	fresh.Generation = 0
+	stored, err := s.store.Replace(ctx, prev, fresh)
+	if err != nil {
+		r.err = storeError("replace", err)
+		return
+	}
+	r.sess, r.own = stored, stored.Token == fresh.Token
+}
+
+// call runs the login function under the login timeout. The timeout holds
+// even for a function that ignores its context: its answer is then
+// dropped, and the goroutine running it ends when it returns. A panic in
+// the function becomes a LoginError instead of crashing the process.
+func (s *sessions) call(ctx context.Context) (Session, error) {
+	s.logins.Add(1)
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	type answer struct {
+		sess Session
+		err  error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		var a answer
+		defer func() {
+			if v := recover(); v != nil {
+				a = answer{err: &LoginError{Err: fmt.Errorf("the login function panicked (%T)", v)}}
+			}
+			ch <- a
+		}()
+		a.sess, a.err = s.login(ctx)
+	}()
+	select {
+	case a := <-ch:
+		return a.sess, a.err
+	case <-ctx.Done():
+		if s.life.Err() != nil {
+			return Session{}, ErrClosed
+		}
+		return Session{}, fmt.Errorf("the login gave no answer within %v: %w", s.timeout, ctx.Err())
+	}
+}
+
+// fail starts the cool-down after a failed login and returns its length; a
+// login ended by Close, one that corrected the clock, or one the circuit
+// breaker refused (the platform is down, not this login) starts none.
+func (s *sessions) fail(err error) time.Duration {
+	if stderrors.Is(err, ErrClosed) || stderrors.Is(err, ErrCircuitOpen) || s.life.Err() != nil {
+		return 0
+	}
+	var cc clockCorrected
+	if stderrors.As(err, &cc) {
+		return 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.streak.Store(true)
+	return s.cool.fail(s.clock.Now(), err)
+}
+
+func (s *sessions) leaseTTL() time.Duration { return s.timeout + leaseGrace }
+
+// clockCorrected marks a 10006 login failure after which the clock offset
+// was corrected.
+type clockCorrected struct{ error }
+
+func (c clockCorrected) Unwrap() error { return c.error }
+
+// storeError names the session store's failing operation.
+func storeError(op string, err error) error {
+	return fmt.Errorf("session store %s: %w", op, err)
+}
