@@ -213,20 +213,25 @@ func TestBreakerHalfOpenLetsOneProbeThrough(t *testing.T) {
 }
 
 // Answers that prove the platform alive never open the breaker, however
-// many: 1 000 calls answered 20001 (a logic code, failed at once), or 10001
-// (a session code: relogin, replay, error).
+// many calls meet them: 1 000 calls answered 20001 (a logic code, failed at
+// once); 1 000 calls each meeting 10001 once (the session dies, a relogin,
+// the replay succeeds); 1 000 calls on a platform that answers 10001 to
+// every session (the logins back off; the calls fail with 10001).
 func TestBreakerNeverOpensOnAnswers(t *testing.T) {
 	tests := []struct {
-		name string
-		code int
+		name     string
+		answer   func(*http.Request) (*http.Response, error)
+		wantCode int // 0: success
+		wantReqs int64
 	}{
-		{"20001", 20001},
-		{"10001 and relogins", 10001},
+		{"20001", respond(code(20001)), 20001, 1 + 1000},
+		{"10001 once per call, then a relogin", alternate(respond(code(10001)), respond(ok(`{}`))), 0, 1 + 3*1000},
+		{"10001 to every session", respond(code(10001)), 10001, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p := newMemPlatform(respond(code(tt.code)))
+				p := newMemPlatform(tt.answer)
 				var tr transitions
 				c := newMemClient(t, p, client.BreakerConfig{OnStateChange: tr.record}, client.WithCredentials("app-1", "secret-1"))
 				var wrong, open int
@@ -235,19 +240,34 @@ func TestBreakerNeverOpensOnAnswers(t *testing.T) {
 					if isOpen(err) {
 						open++
 					}
-					if !errors.Is(err, apierrors.Code(tt.code)) {
+					if tt.wantCode == 0 && err != nil || tt.wantCode != 0 && !errors.Is(err, apierrors.Code(tt.wantCode)) {
 						wrong++
 					}
 					wait(10 * time.Millisecond)
 				}
-				t.Logf("1000 calls answered %d: %d requests (%d logins), %d ErrCircuitOpen, state changes: %d",
-					tt.code, p.requests.Load(), p.logins.Load(), open, len(tr.seen))
+				reqs := p.requests.Load()
+				t.Logf("1000 calls, %s: %d requests (%d logins), %d ErrCircuitOpen, state changes: %d",
+					tt.name, reqs, p.logins.Load(), open, len(tr.seen))
 				if open != 0 || wrong != 0 || tr.String() != "" || c.BreakerState() != client.BreakerClosed {
-					t.Errorf("ErrCircuitOpen = %d, other errors = %d, state changes %q, state %v; want 0, 0, none, closed",
+					t.Errorf("ErrCircuitOpen = %d, other outcomes = %d, state changes %q, state %v; want 0, 0, none, closed",
 						open, wrong, tr.String(), c.BreakerState())
+				}
+				if tt.wantReqs >= 0 && reqs != tt.wantReqs {
+					t.Errorf("requests = %d, want %d", reqs, tt.wantReqs)
 				}
 			})
 		})
+	}
+}
+
+// alternate answers a, b, a, b, … to the API's requests.
+func alternate(a, b func(*http.Request) (*http.Response, error)) func(*http.Request) (*http.Response, error) {
+	var n atomic.Int64
+	return func(r *http.Request) (*http.Response, error) {
+		if n.Add(1)%2 == 1 {
+			return a(r)
+		}
+		return b(r)
 	}
 }
 
@@ -425,8 +445,9 @@ func TestBreakerRefusedLoginStartsNoCooldown(t *testing.T) {
 				t.Fatalf("err = %v after %v, want ErrCircuitOpen at once", err, time.Since(start))
 			}
 			var ce *client.LoginCooldownError
-			if errors.As(err, &ce) {
-				t.Fatalf("err = %v, a login cool-down", err)
+			var le *client.LoginError
+			if errors.As(err, &ce) || !errors.As(err, &le) {
+				t.Fatalf("err = %v (%T), want a LoginError and no login cool-down", err, err)
 			}
 		}
 		if p.logins.Load() != 1 {
