@@ -70,8 +70,8 @@ func (s *Store) subscribe() {
 }
 
 // listen runs until Close. go-redis reconnects and subscribes again after a
-// lost connection; messages published meanwhile are lost, so a
-// (re)subscription drops the cache, and waiters poll.
+// lost connection; messages published meanwhile are lost, so subscribing
+// again drops the cache, and waiters poll.
 func (s *Store) listen(done chan<- struct{}) {
 	defer close(done)
 	ps := s.rdb.Subscribe(context.Background(), s.keys.channel)
@@ -83,6 +83,7 @@ func (s *Store) listen(done chan<- struct{}) {
 	}
 	s.sub.ps = ps
 	s.sub.mu.Unlock()
+	subscribed := false
 	for m := range ps.ChannelWithSubscriptions(redis.WithChannelSize(64)) {
 		switch m := m.(type) {
 		case *redis.Message:
@@ -91,7 +92,10 @@ func (s *Store) listen(done chan<- struct{}) {
 				s.sub.announce(gen)
 			}
 		case *redis.Subscription:
-			s.dropUpTo(math.MaxUint64)
+			if subscribed {
+				s.dropUpTo(math.MaxUint64)
+			}
+			subscribed = true
 		}
 	}
 }
@@ -135,6 +139,7 @@ func (s *Store) AwaitSession(ctx context.Context, gen uint64, max time.Duration)
 		// A lost message: the stored generation tells. An error here is
 		// not the caller's concern; its next AcquireLogin reports it.
 		if g, err := s.rdb.Get(ctx, s.keys.gen).Uint64(); err == nil && g > gen {
+			s.drop(g)
 			return nil
 		}
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/devcloud/devcloud-go/redisstore"
 )
 
-func newStore(t *testing.T, rdb redis.UniversalClient, name string, opts ...redisstore.Option) *redisstore.Store {
+func newStore(t testing.TB, rdb redis.UniversalClient, name string, opts ...redisstore.Option) *redisstore.Store {
 	t.Helper()
 	s := redisstore.New(rdb, name, opts...)
 	t.Cleanup(func() { s.Close() })
@@ -254,9 +254,10 @@ func TestLoadAnswersFromTheCacheUntilANewGenerationIsPublished(t *testing.T) {
 				t.Fatalf("cached load: %+v", got)
 			}
 		}
-		// The subscription may send its SUBSCRIBE meanwhile; Loads send
+		// The subscription may send its SUBSCRIBE, and a slow machine one
+		// refresh, meanwhile; Loads send
 		// nothing while the cache is fresh.
-		if n := rdb.commands.Load() - before; n > 1 {
+		if n := rdb.commands.Load() - before; n > 2 {
 			t.Fatalf("1000 cached loads sent %d commands", n)
 		}
 		if _, err := writer.Replace(ctx, 1, session("t2")); err != nil {
