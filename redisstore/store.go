@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"reflect"
 	"sync"
 	"time"
 
@@ -52,12 +53,22 @@ func New(rdb redis.UniversalClient, name string, opts ...Option) *Store {
 	s.keys = newKeys(s.cfg.prefix, name)
 	s.sub.init()
 	switch {
-	case rdb == nil:
+	case isNil(rdb):
 		s.err = &Error{Op: "new", Err: ErrNoClient}
 	case name == "":
 		s.err = &Error{Op: "new", Err: ErrNoName}
 	}
 	return s
+}
+
+// isNil reports whether rdb is nil, or a nil pointer such as a
+// (*redis.Client)(nil) in the interface.
+func isNil(rdb redis.UniversalClient) bool {
+	if rdb == nil {
+		return true
+	}
+	v := reflect.ValueOf(rdb)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // Close stops the Store's subscription. It does not close the Redis client.

@@ -390,6 +390,7 @@ func TestBadInputIsATypedError(t *testing.T) {
 			want  error
 		}{
 			{"nil client", redisstore.New(nil, "x"), func(s *redisstore.Store) error { _, _, err := s.Load(ctx); return err }, redisstore.ErrNoClient},
+			{"nil *redis.Client", redisstore.New((*redis.Client)(nil), "x"), func(s *redisstore.Store) error { _, err := s.AcquireLogin(ctx, 0, "a", time.Second); return err }, redisstore.ErrNoClient},
 			{"empty name", redisstore.New(rdb, ""), func(s *redisstore.Store) error { _, err := s.Replace(ctx, 0, session("a")); return err }, redisstore.ErrNoName},
 			{"empty name awaits", redisstore.New(rdb, ""), func(s *redisstore.Store) error { return s.AwaitSession(ctx, 0, time.Second) }, redisstore.ErrNoName},
 			{"empty owner", redisstore.New(rdb, name), func(s *redisstore.Store) error { _, err := s.AcquireLogin(ctx, 0, "", time.Second); return err }, redisstore.ErrNoOwner},
