@@ -5,7 +5,7 @@ import "errors"
 // Error is a failed operation of a Store: Redis could not be reached or
 // refused a command, a stored value could not be read, or an argument was
 // unusable. Op names the operation ("load", "replace", "acquire login",
-// "release login", "await session", "new"); Err is the cause, often a
+// "release login", "new"); Err is the cause, often a
 // go-redis error, so errors.Is(err, redis.Nil) and net errors match. It never
 // carries a token.
 type Error struct {

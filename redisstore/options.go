@@ -7,10 +7,11 @@ const (
 	// DefaultKeyPrefix starts every key and channel name.
 	DefaultKeyPrefix = "devcloud:"
 	// DefaultCacheTTL is how long Load answers from memory before asking
-	// Redis again; it is also the longest a cache may be kept.
+	// Redis again; it is also the longest WithCacheTTL accepts.
 	DefaultCacheTTL = time.Second
 	// DefaultPollInterval is how often a waiter asks Redis for a new
-	// generation in case a published one was lost; it is also the longest.
+	// generation in case a published one was lost; it is also the longest
+	// WithPollInterval accepts.
 	DefaultPollInterval = 100 * time.Millisecond
 	// DefaultSessionGrace is how long a session outlives its ExpiresAt in
 	// Redis before the key expires.
