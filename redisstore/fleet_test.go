@@ -360,6 +360,33 @@ func BenchmarkFleetRedisCommandsPerCall(b *testing.B) {
 	}
 }
 
+func TestFleetKeepsCallingThroughARedisOutage(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		f := newFleet(t, b, 4, nil)
+		f.burst(ctx, 1).check(t)
+		tl := f.traffic(ctx, 10, 20*time.Millisecond, 3*time.Second, func() {
+			for _, r := range f.replicas {
+				r.rdb.sever()
+			}
+		})
+		tl.check(t)
+		t.Logf("Redis unreachable for the second half of 3 s: %d calls, %d failed, %d logins",
+			tl.ok.Load()+tl.failed.Load(), tl.failed.Load(), f.logins())
+		if f.logins() != 1 {
+			t.Fatalf("%d logins, want 1", f.logins())
+		}
+		for _, r := range f.replicas {
+			r.rdb.heal()
+		}
+		f.srv.InvalidateSessions()
+		f.burst(ctx, 5).check(t)
+		if f.logins() != 2 {
+			t.Fatalf("%d logins after Redis came back and the session was revoked, want 2", f.logins())
+		}
+	})
+}
+
 func TestFleetSurvivesARedisRestart(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
