@@ -23,7 +23,10 @@ func NoRetry() CallOption { return func(c *callConfig) { c.noRetry = true } }
 func Idempotent(yes bool) CallOption { return func(c *callConfig) { c.idempotent = &yes } }
 
 // IdempotencyKey sets the call's Idempotency-Key instead of a generated one.
-// Every attempt of the call carries the same key.
+// Every attempt of the call carries the same key. It also says the platform
+// honours the key, so a non-idempotent call is retried after a connection
+// that may have reached the server (a reset, a timeout); with only the
+// generated key it is not, as a platform that ignores keys would act twice.
 func IdempotencyKey(key string) CallOption {
 	return func(c *callConfig) { c.idempotencyKey = key }
 }

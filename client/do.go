@@ -194,7 +194,7 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 	}
 	d := st.retryer.Decide(ctx, retry.Attempt{
 		Number: st.tries, Err: res.err, Header: res.header,
-		Idempotent: st.idempotent, IdempotencyKey: st.req.idemKey != "",
+		Idempotent: st.idempotent, IdempotencyKey: st.req.call.idempotencyKey != "",
 	}, c.clock.Now())
 	info.Action, info.Delay = d.Action, d.Delay
 	setRetryAfter(res.err, d.RetryAfter)

@@ -30,8 +30,10 @@ type Attempt struct {
 	// Idempotent reports whether the call may be repeated safely: its method
 	// is idempotent or the caller said so.
 	Idempotent bool
-	// IdempotencyKey reports whether the call carries an idempotency key, so
-	// the server can drop a duplicate.
+	// IdempotencyKey reports whether the caller gave the call its
+	// idempotency key, so a server that may have acted on the request can
+	// drop the duplicate. A key the client generated on its own does not
+	// count: nobody said the platform honours it.
 	IdempotencyKey bool
 }
 
