@@ -188,6 +188,15 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 		st.err = nil
 		return false
 	}
+	if st.lastErr != nil && ctx.Err() != nil && isTransport(res.err) {
+		// The deadline (or a cancel) ended this attempt before an answer:
+		// the platform's last answer stays the call's error, with the
+		// context's error as its cause, as when the deadline ends a
+		// backoff or a login wait.
+		st.err = stoppedAt(st.lastErr, ctx.Err(), st.sent)
+		c.observe(info)
+		return false
+	}
 	st.lastErr, st.err, st.held = res.err, res.err, 0
 	if st.retryer == nil {
 		st.retryer = c.policy.NewRetryer(c.rnd)
@@ -516,6 +525,29 @@ func withCause(err, cause error) error {
 		return &cp
 	}
 	return err
+}
+
+// stoppedAt returns err, the call's last answer, as the call's error when
+// cause ended the call after sent requests: a copy with the cause attached
+// and the call's attempts.
+func stoppedAt(err, cause error, sent int) error {
+	err = withCause(err, cause) // a copy nobody has seen yet
+	switch e := err.(type) {
+	case *apierrors.APIError:
+		e.Attempts = sent
+	case *apierrors.DecodeError:
+		e.Attempts = sent
+	case *apierrors.TransportError:
+		e.Attempts = sent
+	}
+	return err
+}
+
+// isTransport reports whether err is an attempt's transport failure: no
+// answer was read.
+func isTransport(err error) bool {
+	_, ok := err.(*apierrors.TransportError)
+	return ok
 }
 
 // joinCause adds cause to err unless err already matches it, so a context
