@@ -264,17 +264,14 @@ func (c *Client) relogin(st *callState, sess Session, res result, action apierro
 	if !c.hasLogin() {
 		return false
 	}
-	first, atBirth := c.sessions.condemn(sess.Generation)
+	first, rejected := c.sessions.condemn(sess.Generation, st.relogged, st.fresh, res.err)
 	if action == apierrors.ActionReloginClockSkew {
 		c.sessions.offset.learn(res.header, c.clock.Now())
 	}
 	switch {
 	case st.req.call.noRetry:
 		return false
-	case atBirth && (st.relogged || st.fresh && c.sessions.suspect()):
-		// Refused as soon as issued (after a refusal or failed login
-		// already, for a call's first session).
-		c.sessions.rejected(res.err)
+	case rejected:
 		return false
 	case !st.relogged:
 		st.relogged = true

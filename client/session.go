@@ -192,37 +192,32 @@ func (s *sessions) planRefresh(sess Session, issued time.Time) {
 
 // condemn records that the platform refused the session of generation gen:
 // no caller gets it, or an older one, again. first reports whether nobody
-// had seen it refused before; atBirth whether, besides, it is the newest
-// session known and no call has succeeded with it: the platform refused it
-// as soon as it was issued.
-func (s *sessions) condemn(gen uint64) (first, atBirth bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if gen <= s.condemned {
-		return false, false
-	}
-	s.condemned = gen
-	return true, gen >= s.latest && gen > s.provenGen.Load()
-}
-
-// rejected counts a session refused right after its login as a failed
-// login, so a platform that refuses every session costs a login per
-// cool-down, not one per call.
-func (s *sessions) rejected(err error) {
+// had seen it refused before. When, besides, it is the newest session known
+// and no call has succeeded with it, the platform refused it at birth; if
+// the caller had just logged in for it (replay: its replay after a relogin;
+// fresh: its first session, issued after a failed login or refusal), that
+// counts as a failed login and rejected is true: a platform that refuses
+// every session costs a login per cool-down, not one per call. All in one
+// step, so no caller slips a login in between.
+func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, rejected bool) {
 	if ae, ok := err.(*apierrors.APIError); ok {
 		cp := *ae // the call goes on to label its own error
 		err = &cp
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if gen <= s.condemned {
+		return false, false
+	}
+	s.condemned = gen
+	atBirth := gen >= s.latest && gen > s.provenGen.Load()
+	if !atBirth || !(replay || fresh && s.cool.streak()) {
+		return true, false
+	}
 	s.cool.fail(s.clock.Now(), err)
 	s.streak.Store(true)
+	return true, true
 }
-
-// suspect reports whether the sessions issued lately were refused or the
-// logins failed: a session code on a session just issued is then one more
-// refusal, not a reason to log in again.
-func (s *sessions) suspect() bool { return s.streak.Load() }
 
 // proven records that a call succeeded with the session of generation
 // gen: the cool-down schedule starts afresh.
