@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/devcloud/devcloud-go/client"
@@ -59,25 +60,30 @@ func TestEmptyTokenIsALoginErrorNotALoginPerCall(t *testing.T) {
 // TestSharedLoginErrorIsNotRewrittenByItsWaiters runs under -race in CI: the
 // login's error is shared by every waiter and must not be written to.
 func TestSharedLoginErrorIsNotRewrittenByItsWaiters(t *testing.T) {
-	f := newFakeAPI(t)
-	f.on("GET", "/a", ok(`{}`))
-	f.on("GET", "/b", ok(`{}`))
-	c, _ := client.New(f.URL, client.WithLogin(func(context.Context) (client.Session, error) {
-		time.Sleep(50 * time.Millisecond)
-		return client.Session{}, &apierrors.APIError{Code: 10005, Message: "bad credentials"}
-	}))
-	var wg sync.WaitGroup
-	errs := make([]error, 8)
-	for i := range errs {
-		wg.Go(func() { errs[i] = c.Do(context.Background(), "GET", []string{"/a", "/b"}[i%2], nil, nil) })
-	}
-	wg.Wait()
-	for _, err := range errs {
-		var ae *apierrors.APIError
-		if !stderrors.As(err, &ae) || ae.Code != 10005 || ae.Method != "" || ae.Path != "" {
-			t.Errorf("err = %v: want the login's 10005, not labelled with a call", err)
+	synctest.Test(t, func(t *testing.T) {
+		p := newMemPlatform(respond(ok(`{}`)))
+		gate := make(chan struct{})
+		c, _ := client.New("http://127.0.0.1:9", client.WithHTTPClient(&http.Client{Transport: p}),
+			client.WithLogin(func(context.Context) (client.Session, error) {
+				<-gate
+				return client.Session{}, &apierrors.APIError{Code: 10005, Message: "bad credentials"}
+			}))
+		defer c.Close()
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Go(func() { errs[i] = c.Do(context.Background(), "GET", []string{"/a", "/b"}[i%2], nil, nil) })
 		}
-	}
+		synctest.Wait() // all eight wait for the one login
+		close(gate)
+		wg.Wait()
+		for _, err := range errs {
+			var ae *apierrors.APIError
+			if !stderrors.As(err, &ae) || ae.Code != 10005 || ae.Method != "" || ae.Path != "" {
+				t.Errorf("err = %v: want the login's 10005, not labelled with a call", err)
+			}
+		}
+	})
 }
 
 func TestHeadResponsesAreNotRead(t *testing.T) {
@@ -151,44 +157,44 @@ func TestLoginBodySnippetNeverKeepsTheTokens(t *testing.T) {
 }
 
 func TestLateSessionCodeKeepsTheFreshLogin(t *testing.T) {
-	f := newFakeAPI(t)
-	f.checkAuth = true
-	f.on("GET", "/b", ok(`{}`))
-	release := make(chan struct{})
-	var slowSeen atomic.Int64
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/slow" && slowSeen.Add(1) == 1 {
-			<-release
-			write(w, code(10001)) // the answer to the old token, arriving late
-			return
+	synctest.Test(t, func(t *testing.T) {
+		release := make(chan struct{})
+		var slowSeen atomic.Int64
+		var p *memPlatform
+		p = newMemPlatform(func(r *http.Request) (*http.Response, error) {
+			if r.URL.Path == "/slow" && slowSeen.Add(1) == 1 {
+				<-release
+				return respond(code(10001))(r) // the answer to the old token, arriving late
+			}
+			if r.Header.Get("Authorization") != fmt.Sprint("Bearer tok-", p.logins.Load()) {
+				return respond(code(10001))(r) // one session at a time
+			}
+			return respond(ok(`{}`))(r)
+		})
+		clk := mock.NewFakeClock()
+		c, _ := client.New("http://127.0.0.1:9", client.WithHTTPClient(&http.Client{Transport: p}),
+			client.WithCredentials("app", "sec"), client.WithClock(clk), client.WithRandom(half))
+		defer c.Close()
+		if _, err := c.Session(context.Background()); err != nil { // generation 1
+			t.Fatal(err)
 		}
-		if r.URL.Path == "/slow" {
-			f.on("GET", "/slow", ok(`{}`))
+		done := make(chan error, 1)
+		go func() { done <- c.Do(context.Background(), "GET", "/slow", nil, nil) }()
+		synctest.Wait()
+		clk.Advance(3560 * time.Second) // 40 s left: due
+		if err := c.Do(context.Background(), "GET", "/b", nil, nil); err != nil {
+			t.Fatal(err)
 		}
-		f.Config.Handler.ServeHTTP(w, r)
-	}))
-	defer front.Close()
-	clk := mock.NewFakeClock()
-	c, _ := client.New(front.URL, client.WithCredentials("app", "sec"), client.WithClock(clk))
-	if _, err := c.Session(context.Background()); err != nil { // gen 1
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- c.Do(context.Background(), "GET", "/slow", nil, nil) }()
-	for slowSeen.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	clk.Advance(3550 * time.Second)
-	if err := c.Do(context.Background(), "GET", "/b", nil, nil); err != nil { // refresh: gen 2
-		t.Fatal(err)
-	}
-	clk.Advance(3550 * time.Second) // gen 2 now due
-	close(release)
-	err := <-done
-	t.Logf("logins=%d err=%v", c.Logins(), err)
-	if err != nil {
-		t.Errorf("stale-session call failed although a fresh login (#%d) succeeded: %v", c.Logins(), err)
-	}
+		synctest.Wait()                 // refreshed: generation 2
+		clk.Advance(3560 * time.Second) // generation 2 now due
+		close(release)
+		if err := <-done; err != nil {
+			t.Errorf("stale-session call failed although a fresh login (#%d) succeeded: %v", c.Logins(), err)
+		}
+		if c.Logins() != 3 {
+			t.Errorf("logins %d, want 3 (the first, the refresh, the one the late 10001 waited for)", c.Logins())
+		}
+	})
 }
 
 func TestReloginThatMeetsACooldownWaitsItOut(t *testing.T) {

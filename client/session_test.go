@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,46 +46,6 @@ func TestSessionCodeAfterAFreshLoginIsAnErrorNotALoop(t *testing.T) {
 	}
 }
 
-func TestAWaiterLeavingDoesNotCancelTheSharedLogin(t *testing.T) {
-	f := newFakeAPI(t)
-	f.on("GET", "/v1/x", ok(`{}`))
-	release := make(chan struct{})
-	var logins atomic.Int64
-	login := func(ctx context.Context) (client.Session, error) {
-		logins.Add(1)
-		select {
-		case <-release:
-		case <-ctx.Done():
-			return client.Session{}, ctx.Err()
-		}
-		return client.Session{Token: "t", CSRFToken: "c"}, nil
-	}
-	c, err := client.New(f.URL, client.WithLogin(login))
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaving, leave := context.WithCancel(context.Background())
-	errA := make(chan error, 1)
-	errB := make(chan error, 1)
-	go func() { errA <- c.Do(leaving, "GET", "/v1/x", nil, nil) }()
-	for logins.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	go func() { errB <- c.Do(context.Background(), "GET", "/v1/x", nil, nil) }()
-	time.Sleep(10 * time.Millisecond)
-	leave()
-	if err := <-errA; !errors.Is(err, context.Canceled) {
-		t.Errorf("leaving waiter: err = %v, want context.Canceled", err)
-	}
-	close(release)
-	if err := <-errB; err != nil {
-		t.Errorf("staying waiter: err = %v, want success", err)
-	}
-	if logins.Load() != 1 || f.count("GET", "/v1/x") != 1 {
-		t.Errorf("logins %d calls %d, want 1 and 1", logins.Load(), f.count("GET", "/v1/x"))
-	}
-}
-
 func TestClockSkewOf20MinutesIsCorrectedByOneLogin(t *testing.T) {
 	f := newFakeAPI(t)
 	f.on("GET", "/v1/x", ok(`{}`))
@@ -114,126 +72,6 @@ func TestClockSkewOf20MinutesIsCorrectedByOneLogin(t *testing.T) {
 	}
 	if attempts.Load() != 2 || f.logins.Load() != 1 {
 		t.Errorf("login attempts %d, successful %d; want 2 and 1", attempts.Load(), f.logins.Load())
-	}
-}
-
-func TestSessionIsRefreshedAheadOfExpiry(t *testing.T) {
-	f := newFakeAPI(t)
-	f.expiresIn = 600
-	f.on("GET", "/v1/x", ok(`{}`))
-	clk := mock.NewFakeClock()
-	c := newClient(t, f, clk)
-	ctx := context.Background()
-	c.Do(ctx, "GET", "/v1/x", nil, nil)
-	// The 60 s margin, less this client's jitter (half of
-	// DefaultRefreshJitter with WithRandom(half)): refresh 45 s ahead.
-	clk.Advance(554 * time.Second) // 46 s left: not yet
-	c.Do(ctx, "GET", "/v1/x", nil, nil)
-	if f.logins.Load() != 1 {
-		t.Fatalf("logins = %d before the margin, want 1", f.logins.Load())
-	}
-	clk.Advance(2 * time.Second)        // 44 s left
-	c.Do(ctx, "GET", "/v1/x", nil, nil) // the old session, while the refresh runs
-	eventually(t, func() bool { s, _ := c.Session(ctx); return s.Generation == 2 })
-	c.Do(ctx, "GET", "/v1/x", nil, nil)
-	var tokens []string
-	for _, r := range f.recorded() {
-		if r.Path == "/v1/x" {
-			tokens = append(tokens, r.Header.Get("Authorization"))
-		}
-	}
-	want := []string{"Bearer tok-1", "Bearer tok-1", "Bearer tok-1", "Bearer tok-2"}
-	if fmt.Sprint(tokens) != fmt.Sprint(want) {
-		t.Errorf("tokens = %q, want %q (no 10001 needed, no call waiting)", tokens, want)
-	}
-}
-
-// eventually waits up to a second for cond, which a background refresh
-// makes true.
-func eventually(t *testing.T, cond func() bool) {
-	t.Helper()
-	for end := time.Now().Add(time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatal("condition not met within 1s")
-		}
-	}
-}
-
-func TestRefreshAheadOfExpiryDoesNotBlockCalls(t *testing.T) {
-	f := newFakeAPI(t)
-	f.expiresIn = 120
-	f.on("GET", "/v1/x", ok(`{}`))
-	release := make(chan struct{})
-	var attempts atomic.Int64
-	f.loginHook = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
-		if attempts.Add(1) == 2 {
-			<-release // the refresh hangs
-		}
-		return false
-	}
-	clk := mock.NewFakeClock()
-	c := newClient(t, f, clk)
-	c.Do(context.Background(), "GET", "/v1/x", nil, nil)
-	clk.Advance(76 * time.Second) // due (44 s left, margin 45 s), still valid
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-	defer cancel()
-	if err := c.Do(ctx, "GET", "/v1/x", nil, nil); err != nil {
-		t.Errorf("a call with a valid session waited for the refresh: %v", err)
-	}
-	close(release)
-	eventually(t, func() bool { return f.logins.Load() == 2 })
-}
-
-func TestShortSessionsAreNotRefreshedOnEveryCall(t *testing.T) {
-	f := newFakeAPI(t)
-	f.expiresIn = 30 // shorter than the 60 s margin
-	f.on("GET", "/v1/x", ok(`{}`))
-	clk := mock.NewFakeClock()
-	c := newClient(t, f, clk)
-	for range 5 {
-		c.Do(context.Background(), "GET", "/v1/x", nil, nil)
-	}
-	if f.logins.Load() != 1 {
-		t.Errorf("logins = %d, want 1", f.logins.Load())
-	}
-	clk.Advance(19 * time.Second) // past the 15 s margin (half the lifetime) less the jitter: 11.25 s
-	c.Do(context.Background(), "GET", "/v1/x", nil, nil)
-	eventually(t, func() bool { return f.logins.Load() == 2 })
-}
-
-func TestLoginFailureComesBackOnceForAllCallers(t *testing.T) {
-	f := newFakeAPI(t)
-	f.on("GET", "/v1/x", ok(`{}`))
-	var attempts atomic.Int64
-	f.loginHook = func(w http.ResponseWriter, r *http.Request, body []byte) bool {
-		attempts.Add(1)
-		time.Sleep(20 * time.Millisecond) // let every caller join
-		write(w, code(10005))
-		return true
-	}
-	c := newClient(t, f, mock.NewFakeClock())
-	var wg sync.WaitGroup
-	var failures atomic.Int64
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
-			var le *client.LoginError
-			if errors.As(err, &le) && errors.Is(err, apierrors.LoginSigInvalid) {
-				failures.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	// Calls made during the cool-down get the same error without a request.
-	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
-	var cd *client.LoginCooldownError
-	if !errors.As(err, &cd) || !errors.Is(err, apierrors.LoginSigInvalid) {
-		t.Errorf("during cool-down: err = %v", err)
-	}
-	if attempts.Load() != 1 || failures.Load() != 50 || f.count("GET", "/v1/x") != 0 {
-		t.Errorf("login attempts %d, typed failures %d, calls %d; want 1, 50, 0", attempts.Load(), failures.Load(), f.count("GET", "/v1/x"))
 	}
 }
 

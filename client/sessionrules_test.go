@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/devcloud/devcloud-go/client"
@@ -229,80 +229,56 @@ type noLeaseStore struct{ client.SessionStore }
 // that replaces an older generation than the one it saw refused; it must
 // not be handed that refused session back.
 func TestJoinerGetsANewerSessionThanTheOneItCondemned(t *testing.T) {
-	var mu sync.Mutex
-	var sent []string
-	srv := newFakeAPI(t)
-	srv.loginHook = nil
-	api := func(w http.ResponseWriter, r *http.Request) {
-		tok := r.Header.Get("Authorization")
-		mu.Lock()
-		sent = append(sent, tok)
-		mu.Unlock()
-		if tok == "Bearer other-replica" {
-			write(w, code(10001))
-			return
+	synctest.Test(t, func(t *testing.T) {
+		var tk tokens
+		p := newMemPlatform(func(r *http.Request) (*http.Response, error) {
+			tk.answer(r)
+			if r.Header.Get("Authorization") == "Bearer other-replica" {
+				return respond(code(10001))(r)
+			}
+			return respond(ok(`{}`))(r)
+		})
+		clk := mock.NewFakeClock()
+		store := noLeaseStore{client.NewMemoryStore()}
+		release := make(chan struct{})
+		var logins atomic.Int64
+		login := func(ctx context.Context) (client.Session, error) {
+			n := logins.Add(1)
+			if n == 2 { // the refresh ahead of expiry hangs
+				<-release
+			}
+			return client.Session{Token: fmt.Sprint("own-", n), ExpiresAt: clk.Now().Add(time.Hour)}, nil
 		}
-		write(w, ok(`{}`))
-	}
-	srv.Config.Handler = http.HandlerFunc(api)
-
-	clk := mock.NewFakeClock()
-	store := noLeaseStore{client.NewMemoryStore()}
-	entered := make(chan struct{})
-	release := make(chan struct{})
-	var logins atomic.Int64
-	login := func(ctx context.Context) (client.Session, error) {
-		n := logins.Add(1)
-		if n == 2 { // the refresh ahead of expiry
-			close(entered)
-			<-release
+		c, err := client.New("http://127.0.0.1:9", client.WithHTTPClient(&http.Client{Transport: p}),
+			client.WithLogin(login), client.WithClock(clk), client.WithRandom(half), client.WithSessionStore(store))
+		if err != nil {
+			t.Fatal(err)
 		}
-		return client.Session{Token: fmt.Sprint("own-", n), ExpiresAt: clk.Now().Add(time.Hour)}, nil
-	}
-	c, err := client.New(srv.URL, client.WithLogin(login), client.WithClock(clk), client.WithRandom(half), client.WithSessionStore(store))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if _, err := c.Session(ctx); err != nil { // generation 1
-		t.Fatal(err)
-	}
-	clk.Advance(59*time.Minute + 30*time.Second) // due (45 s ahead): the refresh of generation 1 starts and hangs
-	if _, err := c.Session(ctx); err != nil {
-		t.Fatal(err)
-	}
-	<-entered
-	// Another replica stores generation 2, which the platform then refuses.
-	if s, _ := store.Replace(ctx, 1, client.Session{Token: "other-replica", ExpiresAt: clk.Now().Add(time.Hour)}); s.Generation != 2 {
-		t.Fatalf("generation %d", s.Generation)
-	}
-	done := make(chan error, 1)
-	go func() { done <- c.Do(ctx, "GET", "/x", nil, nil) }()
-	// The call condemns generation 2 and joins the hanging refresh; let
-	// it finish: its Replace loses to generation 2.
-	for {
-		mu.Lock()
-		n := len(sent)
-		mu.Unlock()
-		if n == 1 {
-			break
+		defer c.Close()
+		ctx := context.Background()
+		if _, err := c.Session(ctx); err != nil { // generation 1
+			t.Fatal(err)
 		}
-		select {
-		case err := <-done:
-			t.Fatalf("call ended early: %v", err)
-		default:
+		clk.Advance(59*time.Minute + 30*time.Second) // due (45 s ahead): the refresh of generation 1 starts and hangs
+		if _, err := c.Session(ctx); err != nil {
+			t.Fatal(err)
 		}
-		runtimeGosched()
-	}
-	close(release)
-	if err := <-done; err != nil {
-		t.Fatalf("err = %v, want success on a session newer than the refused one", err)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(sent) != 2 || sent[0] != "Bearer other-replica" || sent[1] != "Bearer own-3" || logins.Load() != 3 {
-		t.Errorf("sent %q, logins %d; want [other-replica own-3], 3", sent, logins.Load())
-	}
+		synctest.Wait()
+		// Another replica stores generation 2, which the platform then refuses.
+		if s, _ := store.Replace(ctx, 1, client.Session{Token: "other-replica", ExpiresAt: clk.Now().Add(time.Hour)}); s.Generation != 2 {
+			t.Fatalf("generation %d", s.Generation)
+		}
+		done := make(chan error, 1)
+		go func() { done <- c.Do(ctx, "GET", "/x", nil, nil) }()
+		synctest.Wait() // the call condemned generation 2 and joined the hanging refresh
+		close(release)  // whose Replace then loses to generation 2
+		if err := <-done; err != nil {
+			t.Fatalf("err = %v, want success on a session newer than the refused one", err)
+		}
+		if want := "[Bearer other-replica Bearer own-3]"; tk.String() != want || logins.Load() != 3 {
+			t.Errorf("sent %s, logins %d; want %s, 3", &tk, logins.Load(), want)
+		}
+	})
 }
 
 // TestNoRetryCondemnsTheSessionItSawDie: one request, but the next call
@@ -378,8 +354,6 @@ func TestExpiresInIsANumberOrNumericStringClamped(t *testing.T) {
 		})
 	}
 }
-
-func runtimeGosched() { runtime.Gosched() }
 
 // sentTo counts the requests f received on path, whatever it answered.
 func sentTo(f *fakeAPI, path string) int {
