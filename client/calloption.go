@@ -1,6 +1,9 @@
 package client
 
-import "net/url"
+import (
+	"net/url"
+	"time"
+)
 
 // CallOption adjusts one call of Do.
 type CallOption func(*callConfig)
@@ -11,6 +14,12 @@ type callConfig struct {
 	idempotencyKey string
 	headers        [][2]string
 	query          url.Values
+
+	// Set by Poll, which keeps its own schedule: Do never sends the request
+	// again after a retryable failure (a relogin replay still happens), and
+	// the attempt's timeout replaces WithTimeout's.
+	noResend bool
+	timeout  time.Duration
 }
 
 // NoRetry makes one attempt only: no retries, no relogin replay.

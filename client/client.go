@@ -41,6 +41,7 @@ type Client struct {
 
 	// sessHeaders holds the last session's header values.
 	sessHeaders atomic.Pointer[sessionHeaders]
+	polling     atomic.Bool // a Poll is running: the platform allows one long poll per IP
 }
 
 // New returns a client for the platform at baseURL (scheme and host, and an

@@ -215,8 +215,8 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 			return true
 		}
 	case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
-		if st.req.call.noRetry {
-			break
+		if st.req.call.noRetry || st.req.call.noResend {
+			break // noResend: Poll keeps its own schedule
 		}
 		if c.breaker.blocks() {
 			// The next attempt would be refused: spend neither a
@@ -365,10 +365,13 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 // send sends one request with the session's headers and decodes the answer
 // into out. It never retries.
 func (c *Client) send(ctx context.Context, req *request, sess Session, out any) result {
-	actx := ctx
-	if c.timeout > 0 {
+	actx, timeout := ctx, c.timeout
+	if req.call.timeout > 0 {
+		timeout = req.call.timeout
+	}
+	if timeout > 0 {
 		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, c.timeout)
+		actx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
 	if req.idemKey != "" {

@@ -22,6 +22,9 @@
 // once enough attempts failed, calls fail at once with ErrCircuitOpen until
 // a probe finds the platform back.
 //
+// Poll consumes a long-poll endpoint as an iterator, one poll in flight per
+// client, riding out 20008 and transient failures on its own schedule.
+//
 // DecodeResponse, the decoding rules on their own, is pure and can be used
 // without a Client.
 package client
