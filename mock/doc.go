@@ -33,6 +33,10 @@
 // [NetworkError], [ConnectionRefused]. Modifiers such as
 // [Reply.WithRetryAfter], [Reply.WithDelay] and [Reply.Flat] adjust a reply.
 //
+// A [LongPoll] stands for a long-poll endpoint on a route of either flavour:
+// it holds polls until a reply is pushed or its hold ends, and enforces the
+// platform's rule of one open poll per IP with 20008.
+//
 // Both flavours know the app [DefaultAppID] with [DefaultSecret] and answer
 // logins on [DefaultLoginPath]; both record every request ([Request]) with
 // what it was answered, so a test can assert exact counts of attempts and

@@ -220,6 +220,9 @@ func (m *Mock) serve(req *http.Request, k routeKey) (*http.Response, error) {
 	} else {
 		rep, _ = m.routes.next(k)
 	}
+	if rep.poll != nil {
+		rep = rep.poll.answer(req.Context(), base, nil)
+	}
 	switch {
 	case rep.kind == KindLogin:
 		if _, code := checkLogin(rec.Body, m.cfg.apps); code != 0 {

@@ -37,6 +37,7 @@ type Reply struct {
 	dur         time.Duration
 	err         error
 	gate        *Gate
+	poll        *LongPoll // the endpoint that answers instead (LongPoll.Reply)
 }
 
 // OK is a 200 success: {"Response": {...payload's fields..., "RequestId": id}}.
@@ -186,6 +187,9 @@ func (r Reply) Kind() Kind { return r.kind }
 // String describes the reply briefly, e.g. "error 20005" or "ok", for
 // failure messages.
 func (r Reply) String() string {
+	if r.poll != nil {
+		return "long-poll"
+	}
 	s := r.kind.String()
 	switch r.kind {
 	case KindError:

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -29,7 +30,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if code := s.authenticate(req.Token, r.Header.Get(s.cfg.csrfHeader), base); code != 0 {
 		rep = Code(apierrors.Code(code))
 	} else {
-		rep = s.answerRoute(k, req.Token)
+		rep = s.answerRoute(r.Context(), k, req.Token, base)
 	}
 
 	wire, p := settle(&req, rep, base.Add(skew), func(msg string) {
@@ -133,9 +134,10 @@ func (s *Server) authenticate(token, csrf string, now time.Time) int {
 	return 0
 }
 
-// answerRoute runs a route's script. A scripted 10001 or 10002 ends or
-// expires the caller's session, as the platform would.
-func (s *Server) answerRoute(k routeKey, token string) Reply {
+// answerRoute runs a route's script; a LongPoll answers for its Reply. A
+// scripted 10001 or 10002 ends or expires the caller's session, as the
+// platform would.
+func (s *Server) answerRoute(ctx context.Context, k routeKey, token string, base time.Time) Reply {
 	rep, ok := s.routes.next(k)
 	if !ok {
 		if s.cfg.notFound != nil {
@@ -143,6 +145,9 @@ func (s *Server) answerRoute(k routeKey, token string) Reply {
 		}
 		return Code(http.StatusNotFound).WithMessage(fmt.Sprintf("mock: no route for %s (query ignored); scripted routes: %s",
 			k, strings.Join(sortedKeys(s.routes.keys()), ", ")))
+	}
+	if rep.poll != nil {
+		rep = rep.poll.answer(ctx, base, s.closing)
 	}
 	if rep.kind == KindError && (rep.code == codeNotLoggedIn || rep.code == codeLoginTimeout) {
 		s.mu.Lock()
