@@ -284,6 +284,7 @@ func demoSteps() []step {
 					err == nil && n == 2 && waited >= time.Second
 			},
 		},
+		pollStep(),
 		breakerStep(),
 	}
 }

@@ -111,6 +111,9 @@ Override it for one client:
 // describe says in a sentence what policy p does about code.
 func describe(p *retry.Policy, code apierrors.Code) string {
 	r := p.Rule(code)
+	if code == apierrors.DuplicateLongPoll && r.Action == apierrors.ActionFail {
+		return "Do fails at once; client.Poll waits the hold (plus jitter) and polls again, and keeps one poll per client"
+	}
 	b := r.Backoff
 	sched := fmt.Sprintf("up to %d attempts, backoff %v ×%g with full jitter, capped at %v; Retry-After honoured up to %v",
 		r.MaxAttempts, b.Initial, b.Multiplier, b.Max, p.MaxRetryAfter)
