@@ -147,6 +147,7 @@ func TestChaosNoCallFailsOnACondemnedToken(t *testing.T) {
 		failed, sessionFailed, onDeadFx atomic.Int64
 		samples                         sync.Map
 	)
+	start := time.Now()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -180,11 +181,15 @@ func TestChaosNoCallFailsOnACondemnedToken(t *testing.T) {
 		}
 		wg.Wait()
 	}()
+	// The run takes a few seconds, more under -race on a loaded machine:
+	// its time is logged, not asserted. The guard only turns a hang (a
+	// call that never returns) into a failure with this test's name.
 	select {
 	case <-done:
-	case <-time.After(20 * time.Second):
-		t.Fatal("the chaos run did not finish within 20 s")
+	case <-time.After(5 * time.Minute):
+		t.Fatal("the chaos run hangs: not done after 5 minutes")
 	}
+	t.Logf("chaos: done in %v", time.Since(start).Round(time.Millisecond))
 	t.Logf("chaos: %d calls, %d requests, %d sessions revoked, %d logins; %d requests on condemned tokens "+
 		"(handed out before the client condemned them), %d resent on a token the call saw refused; "+
 		"%d calls failed (%d refused with a session code), %d of them on a condemned token",
