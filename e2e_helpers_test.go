@@ -140,7 +140,7 @@ func newSDK(t testing.TB, build func(...client.Option) (*client.Client, error), 
 // warm logs c in before a timed call, so the call's elapsed time is its own.
 func warm(t testing.TB, c *sdk) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hang guard
 	defer cancel()
 	if _, err := c.Session(ctx); err != nil {
 		t.Fatalf("login: %v", err)

@@ -136,6 +136,7 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 	if err != nil {
 		return cmd.usageError(s.err, "%v", err)
 	}
+	defer c.Close()
 	ctx, cancel := context.WithTimeout(ctx, *f.timeout)
 	defer cancel()
 	var callOpts []client.CallOption

@@ -78,6 +78,7 @@ func runDemo(ctx context.Context, s streams) int {
 		fmt.Fprintln(s.err, "devcloud demo:", err)
 		return exitFailure
 	}
+	defer c.Close()
 	d.c = c
 	fmt.Fprintf(s.out, "devcloud demo: a fake platform on %s, reached through real HTTP\n", srv.URL)
 

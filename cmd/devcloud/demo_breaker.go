@@ -34,6 +34,7 @@ func breakerStep() step {
 			if err != nil {
 				return err.Error(), false
 			}
+			defer c.Close()
 			const path = "/v1/alarms"
 			d.srv.On("GET", path, mock.Code(503))
 			var refused int
