@@ -38,6 +38,13 @@ func TestCallerMistakesAreInputErrorsBeforeSending(t *testing.T) {
 		{".. climbing past the first segment", "GET", "/v1/../../admin", nil, nil, "path"},
 		{"encoded .. above the base path", "GET", "/%2E%2e/admin", nil, nil, "path"},
 		{"half-encoded ..", "GET", "/v1/.%2e/%2e./admin", nil, nil, "path"},
+		{".. with an encoded slash", "GET", "/..%2fadmin", nil, nil, "path"},
+		{".. with encoded slashes past the first segment", "GET", "/v1/..%2F..%2fadmin", nil, nil, "path"},
+		{".. with a backslash", "GET", "/..\\admin", nil, nil, "path"},
+		{".. with an encoded backslash", "GET", "/..%5cadmin", nil, nil, "path"},
+		{"doubly encoded ..", "GET", "/%252e%252e/admin", nil, nil, "path"},
+		{"malformed %-escape", "GET", "/v1/%zz", nil, nil, "path"},
+		{"cut %-escape", "GET", "/v1/a%", nil, nil, "path"},
 		{"header name not a token", "GET", "/v1/x", nil, []client.CallOption{client.Header("X Bad", "v")}, "header"},
 		{"CRLF in a header value", "GET", "/v1/x", nil, []client.CallOption{client.Header("X-Note", "a\r\nX-Evil: 1")}, "header"},
 		{"NUL in a header value", "GET", "/v1/x", nil, []client.CallOption{client.Header("X-Note", "a\x00")}, "header"},
@@ -69,7 +76,7 @@ func TestCallerMistakesAreInputErrorsBeforeSending(t *testing.T) {
 // rule: dot segments that stay under the base URL's path are the caller's
 // business.
 func TestPathsThatStayUnderTheBaseAreSent(t *testing.T) {
-	for _, path := range []string{"/v1/a/../b", "/v1/./b", "/v1/..b/c", "/v1/b?next=/../../x"} {
+	for _, path := range []string{"/v1/a/../b", "/v1/./b", "/v1/..b/c", "/v1/b?next=/../../x", "/v1/..%2fb", "/v1/a%20b", "/v1/b?q=%zz"} {
 		f := newFakeAPI(t)
 		c := newClient(t, f, mock.NewFakeClock())
 		err := c.Do(context.Background(), "GET", path, nil, nil)

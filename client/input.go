@@ -1,6 +1,7 @@
 package client
 
 import (
+	"net/url"
 	"reflect"
 	"strings"
 )
@@ -50,8 +51,11 @@ func checkHeader(field, name, value string) error {
 }
 
 // checkPath checks a call's path: one leading slash, no white space or
-// control character, and no ".." that climbs above the base URL's path, which
-// would send the session to a route outside the API it was issued for.
+// control character, well-formed %-escapes, and no ".." that climbs above
+// the base URL's path, which would send the session to a route outside the
+// API it was issued for. The dot segments are looked for in the path as a
+// server or proxy sees it once it has decoded %-escapes ("..%2f" is "../")
+// and taken "\" for "/" (as some do), and in a second decoding.
 func checkPath(path string) error {
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
 		return &InputError{Field: "path", Reason: "must start with a single /"}
@@ -59,10 +63,14 @@ func checkPath(path string) error {
 	if hasControl(path, false) || strings.ContainsRune(path, ' ') {
 		return &InputError{Field: "path", Reason: "must not contain white space or control characters"}
 	}
+	decoded, err := url.PathUnescape(stripQuery(path))
+	if err != nil {
+		return &InputError{Field: "path", Reason: "has a malformed %-escape"}
+	}
 	depth := 0
-	for _, seg := range strings.Split(stripQuery(path)[1:], "/") {
+	for _, seg := range strings.FieldsFunc(decoded, func(r rune) bool { return r == '/' || r == '\\' }) {
 		switch strings.ToLower(seg) {
-		case "", ".", "%2e":
+		case ".", "%2e":
 		case "..", ".%2e", "%2e.", "%2e%2e":
 			if depth--; depth < 0 {
 				return &InputError{Field: "path", Reason: "its .. leaves the base URL's path"}
