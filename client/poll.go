@@ -15,7 +15,8 @@ import (
 // of the same client is running. The platform holds one long poll per IP
 // and answers a second one with 20008 (同一个IP发送了多个长轮询请求), so a
 // client runs one poll loop at a time: share its events from that loop
-// instead of starting a second one.
+// instead of starting a second one. Processes behind one NAT address are
+// not coordinated: each waits out the 20008s the others cause.
 var ErrPollerBusy = stderrors.New("devcloud: another long poll of this client is running")
 
 // DefaultPollMargin is added to PollOptions.Hold for each poll request's

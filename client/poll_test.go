@@ -9,6 +9,8 @@ import (
 	"testing/synctest"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/devcloud/devcloud-go/client"
 	apierrors "github.com/devcloud/devcloud-go/errors"
 	"github.com/devcloud/devcloud-go/mock"
@@ -440,4 +442,34 @@ func TestPollWaitsOutAnOpenCircuitBreaker(t *testing.T) {
 			t.Fatalf("%d polls, batch after %v; want 6 polls and the batch after 35s", lp.Polls(), got)
 		}
 	})
+}
+
+// No goroutine of Poll's outlives the loop, through real HTTP: after break
+// (and the client's Close for its idle connections) only what ran before
+// is left.
+func TestPollLeavesNoGoroutineBehind(t *testing.T) {
+	clk := mock.NewFakeClock()
+	srv := mock.StartServer(t, mock.WithPlatformClock(clk))
+	lp := mock.NewLongPoll(hold, idle)
+	srv.On("GET", "/v1/events", lp.Reply())
+	c, err := srv.NewClient(client.WithClock(clk), client.WithRandom(half))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := goleak.IgnoreCurrent()
+	lp.Push(batch("c1", "a"), mock.Code(20008), mock.Code(503), batch("c2", "b"))
+	n := 0
+	for _, err := range client.Poll(context.Background(), c, "GET", "/v1/events", nil, client.PollOptions[eventBatch]{Hold: hold, Next: afterCursor}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n++; n == 2 {
+			break
+		}
+	}
+	c.Close()
+	goleak.VerifyNone(t, before)
+	if lp.Polls() != 4 {
+		t.Fatalf("Polls() = %d, want 4", lp.Polls())
+	}
 }
