@@ -487,3 +487,83 @@ func BenchmarkClientSide(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkInterleavedConcurrent pairs the concurrent benchmarks the way
+// BenchmarkInterleaved pairs the per-call ones: every iteration runs one
+// slice of calls through 64 (or 256) goroutines with the SDK's client on
+// its defaults and one with hand-written resty's, in alternating order,
+// and it compares the medians of the two sides' slice throughputs.
+func BenchmarkInterleavedConcurrent(b *testing.B) {
+	for _, goroutines := range []int{64, 256} {
+		b.Run(fmt.Sprintf("%d-goroutines", goroutines), func(b *testing.B) {
+			srv := doServer(b)
+			c := sdkClient(b, srv.URL)
+			rc := resty.New().SetBaseURL(srv.URL)
+			b.Cleanup(rc.GetClient().CloseIdleConnections)
+			ours := func() error {
+				var out doList
+				return c.Do(context.Background(), "GET", "/v1/devices", nil, &out)
+			}
+			base := func() error {
+				var env restyEnvelope
+				return restyCall(context.Background(), rc, "GET", "/v1/devices", nil, &env)
+			}
+			perSlice := 4 * goroutines
+			var oursRate, baseRate []float64
+			slice := func(call func() error) float64 {
+				start := time.Now()
+				if err := inParallel(goroutines, perSlice, call); err != nil {
+					b.Fatal(err)
+				}
+				return float64(perSlice) / time.Since(start).Seconds()
+			}
+			slice(ours) // open the connections both pools keep
+			slice(base)
+			for b.Loop() {
+				if len(oursRate)%2 == 0 {
+					oursRate = append(oursRate, slice(ours))
+					baseRate = append(baseRate, slice(base))
+				} else {
+					baseRate = append(baseRate, slice(base))
+					oursRate = append(oursRate, slice(ours))
+				}
+			}
+			mo, mb := medianFloat(oursRate), medianFloat(baseRate)
+			b.ReportMetric(mo, "ours-calls/s")
+			b.ReportMetric(mb, "base-calls/s")
+			b.ReportMetric(mo/mb, "ours/base")
+		})
+	}
+}
+
+// inParallel makes n calls from goroutines goroutines.
+func inParallel(goroutines, n int, call func() error) error {
+	var (
+		next   atomic.Int64
+		failed atomic.Pointer[error]
+		wg     sync.WaitGroup
+	)
+	for range goroutines {
+		wg.Go(func() {
+			for next.Add(1) <= int64(n) {
+				if err := call(); err != nil {
+					failed.CompareAndSwap(nil, &err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := failed.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
+func medianFloat(v []float64) float64 {
+	slices.Sort(v)
+	if n := len(v); n%2 == 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return v[len(v)/2]
+}

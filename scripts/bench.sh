@@ -10,7 +10,10 @@
 # Then BenchmarkInterleaved pairs the per-call benchmarks more tightly: in
 # one loop it makes a call of each side per iteration and compares the
 # medians of the two sides' call times, which a busy machine's preemptions
-# do not move; it runs COUNT times and the same statistics are printed.
+# do not move; BenchmarkInterleavedConcurrent alternates slices of calls
+# from 64 and 256 goroutines the same way. Both run COUNT times and the same
+# statistics are printed (for the goroutines, throughput: ours/base above 1
+# is better).
 #
 #   scripts/bench.sh               # 6 rounds (the README's figures)
 #   COUNT=10 scripts/bench.sh
@@ -66,12 +69,16 @@ for round in $(seq "$count"); do
 done
 for round in $(seq "$count"); do
   if [[ -z "$only" || "Interleaved" == *$only* ]]; then
-    (cd client && "$bin" -test.run '^$' -test.benchtime "${INTERLEAVED:-2000x}" -test.bench '^BenchmarkInterleaved$') |
-      awk '/^BenchmarkInterleaved/ { name = $1; sub(/^BenchmarkInterleaved\//, "", name); sub(/-[0-9]+$/, "", name)
+    {
+      (cd client && "$bin" -test.run '^$' -test.benchtime "${INTERLEAVED:-2000x}" -test.bench '^BenchmarkInterleaved$')
+      (cd client && "$bin" -test.run '^$' -test.benchtime "${SLICES:-16x}" -test.bench '^BenchmarkInterleavedConcurrent$')
+    } | awk '/^BenchmarkInterleaved/ { name = $1; sub(/^BenchmarkInterleaved(Concurrent)?\//, "", name); sub(/-[0-9]+$/, "", name)
         for (i = 2; i <= NF; i++) {
-          if ($i == "ours-ns/call") o = $(i - 1); if ($i == "base-ns/call") b = $(i - 1); if ($i == "ours/base") r = $(i - 1)
+          if ($i == "ours-ns/call" || $i == "ours-calls/s") { o = $(i - 1); unit = $i }
+          if ($i == "base-ns/call" || $i == "base-calls/s") b = $(i - 1)
+          if ($i == "ours/base") r = $(i - 1)
         }
-        print name, o, b, r }' >>"$inter"
+        print name, o, b, r, unit }' >>"$inter"
     printf '.' >&2
   fi
 done
@@ -120,11 +127,13 @@ function lo(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2;
 function hi(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
 function human(ns) { return ns >= 1e6 ? sprintf("%.2f ms", ns / 1e6) : sprintf("%.1f µs", ns / 1e3) }
 !($1 in seen) { seen[$1] = 1; order[n++] = $1 }
-{ o[$1] = o[$1] " " $2; b[$1] = b[$1] " " $3; r[$1] = r[$1] " " $4 }
+{ o[$1] = o[$1] " " $2; b[$1] = b[$1] " " $3; r[$1] = r[$1] " " $4; unit[$1] = $5 }
 END {
-  printf "\nBenchmarkInterleaved, %d runs: median call time of each side per run; ratio of the medians: median [min–max] over the runs\n\n", count
-  printf "| pair | ours | baseline | time ratio |\n|---|---|---|---|\n"
+  printf "\nBenchmarkInterleaved and BenchmarkInterleavedConcurrent, %d runs: each side'"'"'s median call time (or slice throughput) per run; ratio of the medians: median [min–max] over the runs\n\n", count
+  printf "| pair | ours | baseline | ours/baseline |\n|---|---|---|---|\n"
   for (i = 0; i < n; i++) { p = order[i]
-    printf "| %s | %s | %s | %.3f× [%.3f–%.3f] |\n", p, human(median(o[p])), human(median(b[p])), median(r[p]), lo(r[p]), hi(r[p])
+    if (unit[p] ~ /calls/) { ot = sprintf("%.0f calls/s", median(o[p])); bt = sprintf("%.0f calls/s", median(b[p])) }
+    else { ot = human(median(o[p])); bt = human(median(b[p])) }
+    printf "| %s | %s | %s | %.3f× [%.3f–%.3f] |\n", p, ot, bt, median(r[p]), lo(r[p]), hi(r[p])
   }
 }' "$inter"
