@@ -35,7 +35,7 @@ type Client struct {
 	csrf      string
 	idem      string
 	logger    *slog.Logger
-	hook      AttemptHook
+	obs       Observer
 	clock     retry.Clock
 	rnd       func() float64
 
@@ -115,12 +115,16 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		csrf:      cfg.csrfHeader,
 		idem:      cfg.idemHeader,
 		logger:    cfg.logger,
-		hook:      cfg.hook,
+		obs:       observers(withHook(cfg.observers, cfg.hook)),
 		clock:     cfg.clock,
 		rnd:       cfg.rnd,
 	}
 	if cfg.breaker != nil {
 		c.breaker = newBreaker(*cfg.breaker)
+		if f := c.obs.BreakerChange; f != nil {
+			c.breaker.watch(f)
+			f(BreakerClosed, BreakerClosed)
+		}
 	}
 	for k, v := range cfg.defaultHeaders {
 		c.headers[k] = v
@@ -151,6 +155,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		gate:    c.breaker,
 		life:    life,
 		stop:    stop,
+		obs:     &c.obs,
 	}
 	c.sessions.lease, _ = store.(LoginLease)
 	switch {

@@ -65,6 +65,34 @@ func BenchmarkClientDo(b *testing.B) {
 	}
 }
 
+// BenchmarkClientDoObserved is BenchmarkClientDo with an Observer whose
+// functions do nothing: the cost of the observer calls themselves, beside
+// BenchmarkClientDo's zero.
+func BenchmarkClientDoObserved(b *testing.B) {
+	srv := doServer(b)
+	keep := func(ctx context.Context) context.Context { return ctx }
+	c, err := client.New(srv.URL, client.WithLogin(func(context.Context) (client.Session, error) {
+		return client.Session{Token: "token", CSRFToken: "csrf"}, nil
+	}), client.WithObserver(client.Observer{
+		CallStart:    func(ctx context.Context, _ client.CallInfo) context.Context { return keep(ctx) },
+		CallEnd:      func(context.Context, client.CallResult) {},
+		AttemptStart: func(ctx context.Context, _ client.RequestInfo) context.Context { return keep(ctx) },
+		AttemptEnd:   func(context.Context, client.AttemptInfo) {},
+	}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		var out doList
+		if err := c.Do(ctx, "GET", "/v1/devices", nil, &out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkRestyBaseline is the same call written by hand with resty:
 // session headers, SetResult into the envelope, and the Error check.
 func BenchmarkRestyBaseline(b *testing.B) {

@@ -39,7 +39,8 @@ type result struct {
 	status  int
 	header  http.Header
 	err     error
-	refused bool // by the circuit breaker: nothing was sent
+	refused bool            // by the circuit breaker: nothing was sent
+	ctx     context.Context // the request's, for AttemptEnd
 }
 
 // Do calls the platform: method and path (relative to the base URL), in
@@ -73,6 +74,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 	if !st.idempotent && req.idemKey == "" {
 		req.idemKey = uuid.NewString()
 	}
+	ctx = c.obs.callStart(ctx, req)
 	for {
 		sess, err := c.session(ctx, st)
 		if err != nil {
@@ -84,7 +86,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		st.sent++
 		st.tries++
 		start := c.clock.Now()
-		res := c.attempt(ctx, req, sess, out)
+		res := c.attempt(ctx, req, st.sent, sess, out)
 		if res.refused { // by the circuit breaker: nothing was sent
 			st.sent--
 			st.err = res.err
@@ -94,7 +96,9 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 			break
 		}
 	}
-	return c.finish(req, st.err, st.sent)
+	err = c.finish(req, st.err, st.sent)
+	c.end(ctx, req, st.sent, err)
+	return err
 }
 
 // maxStaleReplays bounds the replays of one call whose session another
@@ -147,6 +151,7 @@ func (c *Client) waitForLogin(ctx context.Context, st *callState, err error) boo
 			// request it would refuse.
 			err = fmt.Errorf("%w (%w)", err, ErrCircuitOpen)
 		case ok && wait <= c.policy.MaxRetryAfter && fits(ctx, c.clock.Now().Add(wait)):
+			c.wait(ctx, WaitInfo{Action: apierrors.ActionLoginCooldown, Delay: wait, Err: err})
 			if c.clock.Sleep(ctx, wait) == nil {
 				return true
 			}
@@ -184,7 +189,7 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 		if sess.Token != "" {
 			c.sessions.proven(sess.Generation)
 		}
-		c.observe(info)
+		c.observe(res.ctx, info)
 		st.err = nil
 		return false
 	}
@@ -194,7 +199,7 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 		// context's error as its cause, as when the deadline ends a
 		// backoff or a login wait.
 		st.err = stoppedAt(st.lastErr, ctx.Err(), st.sent)
-		c.observe(info)
+		c.observe(res.ctx, info)
 		return false
 	}
 	st.lastErr, st.err, st.held = res.err, res.err, 0
@@ -211,7 +216,7 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 	switch d.Action {
 	case apierrors.ActionRelogin, apierrors.ActionReloginClockSkew:
 		if c.relogin(st, sess, res, d.Action) {
-			c.observe(info)
+			c.observe(res.ctx, info)
 			return true
 		}
 	case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
@@ -234,7 +239,8 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 			break
 		}
 		st.held = cost
-		c.observe(info)
+		c.observe(res.ctx, info)
+		c.wait(ctx, WaitInfo{Action: d.Action, Delay: d.Delay, Attempt: st.sent, Err: res.err})
 		if err := c.clock.Sleep(ctx, d.Delay); err != nil {
 			st.err = withCause(res.err, err)
 			return false
@@ -246,7 +252,7 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 		}
 	}
 	info.Action = apierrors.ActionFail
-	c.observe(info)
+	c.observe(res.ctx, info)
 	return false
 }
 
@@ -342,13 +348,13 @@ func (c *Client) prepare(method, path string, in, out any, opts []CallOption) (*
 
 // attempt sends one request, unless the circuit breaker refuses it, and
 // tells the breaker how it went.
-func (c *Client) attempt(ctx context.Context, req *request, sess Session, out any) (res result) {
+func (c *Client) attempt(ctx context.Context, req *request, n int, sess Session, out any) (res result) {
 	if c.breaker == nil {
-		return c.send(ctx, req, sess, out)
+		return c.send(ctx, req, n, sess, out)
 	}
 	record, err := c.breaker.allow(req.method, req.name)
 	if err != nil {
-		return result{err: err, refused: true}
+		return result{err: err, refused: true, ctx: ctx}
 	}
 	sent := false
 	defer func() {
@@ -356,7 +362,7 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 			record(notCounted, nil)
 		}
 	}()
-	res = c.send(ctx, req, sess, out)
+	res = c.send(ctx, req, n, sess, out)
 	sent = true
 	record(judge(ctx, res.err), res.err)
 	return res
@@ -364,7 +370,12 @@ func (c *Client) attempt(ctx context.Context, req *request, sess Session, out an
 
 // send sends one request with the session's headers and decodes the answer
 // into out. It never retries.
-func (c *Client) send(ctx context.Context, req *request, sess Session, out any) result {
+func (c *Client) send(ctx context.Context, req *request, n int, sess Session, out any) (res result) {
+	r := c.rc.R()
+	if c.obs.AttemptStart != nil {
+		ctx = c.obs.attemptStart(ctx, c.requestInfo(req, n, r.Header))
+	}
+	defer func() { res.ctx = ctx }()
 	actx, timeout := ctx, c.timeout
 	if req.call.timeout > 0 {
 		timeout = req.call.timeout
@@ -377,7 +388,6 @@ func (c *Client) send(ctx context.Context, req *request, sess Session, out any) 
 	if req.idemKey != "" {
 		actx = withSendOnce(actx) // see sendOnce
 	}
-	r := c.rc.R()
 	r.SetContext(actx)
 	r.SetDoNotParseResponse(true)
 	h := r.Header
@@ -444,12 +454,22 @@ func (c *Client) finish(req *request, err error, sent int) error {
 		return nil
 	}
 	err = annotate(err, req.method, req.name, sent)
-	if c.logger != nil {
-		c.logger.LogAttrs(context.Background(), slog.LevelWarn, "devcloud call failed",
+	return err
+}
+
+// end tells the observer and the log how the call ended.
+func (c *Client) end(ctx context.Context, req *request, sent int, err error) {
+	if c.obs.CallEnd != nil {
+		c.obs.CallEnd(ctx, CallResult{
+			CallInfo: CallInfo{Method: req.method, Path: req.name},
+			Attempts: sent, Err: err, RetryBudget: c.budget.Tokens(),
+		})
+	}
+	if err != nil && c.logger != nil {
+		c.logger.LogAttrs(ctx, slog.LevelWarn, "devcloud call failed",
 			slog.String("method", req.method), slog.String("path", req.name),
 			slog.Int("attempts", sent), slog.String("error", err.Error()))
 	}
-	return err
 }
 
 // loginFailed wraps a login failure so the caller can tell it from the
@@ -584,11 +604,11 @@ func (c *Client) attemptInfo(n int, req *request, res result, start time.Time) A
 	return info
 }
 
-func (c *Client) observe(info AttemptInfo) {
-	if c.hook != nil {
-		c.hook(info)
+func (c *Client) observe(ctx context.Context, info AttemptInfo) {
+	if c.obs.AttemptEnd != nil {
+		c.obs.AttemptEnd(ctx, info)
 	}
-	if c.logger != nil && c.logger.Enabled(context.Background(), slog.LevelDebug) {
+	if c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug) {
 		attrs := []slog.Attr{
 			slog.Int("attempt", info.Attempt), slog.String("method", info.Method),
 			slog.String("path", info.Path), slog.Int("status", info.Status),
@@ -601,7 +621,7 @@ func (c *Client) observe(info AttemptInfo) {
 		if info.Err != nil {
 			attrs = append(attrs, slog.String("error", info.Err.Error()))
 		}
-		c.logger.LogAttrs(context.Background(), slog.LevelDebug, "devcloud attempt", attrs...)
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "devcloud attempt", attrs...)
 	}
 }
 

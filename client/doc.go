@@ -25,6 +25,10 @@
 // Poll consumes a long-poll endpoint as an iterator, one poll in flight per
 // client, riding out 20008 and transient failures on its own schedule.
 //
+// WithObserver lets telemetry see every call, attempt, backoff wait and
+// login with the call's context (the devcloudotel module turns them into
+// OpenTelemetry spans and metrics); a client without one pays nothing for it.
+//
 // DecodeResponse, the decoding rules on their own, is pure and can be used
 // without a Client.
 package client

@@ -25,6 +25,10 @@ type loginRun struct {
 	sess  Session
 	own   bool // sess is this run's own login, stored by it
 	err   error
+
+	// For the observer: the context of the call that started the run, for
+	// its values, and the login's own, nil when the run did not log in.
+	caller, ctx context.Context
 }
 
 // start returns the running login, or starts one that replaces generation
@@ -32,14 +36,14 @@ type loginRun struct {
 // goroutine of its own, owned by s (Close ends and waits for it), under the
 // client's life and its own timeout, so no caller leaving cancels it for
 // the others.
-func (s *sessions) start(after uint64) *loginRun {
+func (s *sessions) start(ctx context.Context, after uint64) *loginRun {
 	if s.run != nil {
 		return s.run
 	}
 	if s.closed {
 		return nil
 	}
-	r := &loginRun{after: after, done: make(chan struct{})}
+	r := &loginRun{after: after, done: make(chan struct{}), caller: ctx}
 	s.run = r
 	s.wg.Add(1)
 	go s.runLogin(r)
@@ -130,6 +134,9 @@ func (s *sessions) loginAndStore(ctx context.Context, r *loginRun) {
 			return
 		}
 	}
+	ctx = s.obs.loginStart(ctx, r.caller, LoginInfo{Generation: prev})
+	r.ctx = ctx
+	defer s.loginEnd(ctx, r)
 	version := s.offset.version()
 	fresh, err := s.call(ctx)
 	if err == nil && fresh.Token == "" {
@@ -156,6 +163,11 @@ func (s *sessions) loginAndStore(ctx context.Context, r *loginRun) {
 		return
 	}
 	r.sess, r.own = stored, stored.Token == fresh.Token
+}
+
+// loginEnd tells the observer how the login of r ended.
+func (s *sessions) loginEnd(ctx context.Context, r *loginRun) {
+	s.obs.loginEnd(ctx, LoginResult{LoginInfo: LoginInfo{Generation: r.after}, Err: r.err})
 }
 
 // call runs the login function under the login timeout. The timeout holds

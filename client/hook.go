@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -37,4 +38,14 @@ type AttemptInfo struct {
 	Login bool
 	// Elapsed is how long the attempt took.
 	Elapsed time.Duration
+}
+
+// withHook appends h, as an Observer, to list.
+func withHook(list []Observer, h AttemptHook) []Observer {
+	if h == nil {
+		return list
+	}
+	return append(list[:len(list):len(list)], Observer{
+		AttemptEnd: func(_ context.Context, a AttemptInfo) { h(a) },
+	})
 }

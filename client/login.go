@@ -101,7 +101,7 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		start := c.clock.Now()
 		call := &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{},
 			hidden: []string{req.Sig}, login: true}
-		res := c.attempt(ctx, call, Session{}, &out)
+		res := c.attempt(ctx, call, 1, Session{}, &out)
 		// A Retry-After on the login's answer (10004, 503) sets the
 		// cool-down.
 		if ae, ok := res.err.(*apierrors.APIError); ok {
@@ -114,7 +114,7 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		// named.
 		info := c.attemptInfo(1, call, res, start)
 		info.Login = true
-		c.observe(info)
+		c.observe(res.ctx, info)
 		if res.err != nil {
 			if code, ok := apierrors.CodeOf(res.err); ok && code == apierrors.Code(10006) {
 				c.sessions.offset.learn(res.header, c.clock.Now())

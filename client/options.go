@@ -30,6 +30,7 @@ type config struct {
 	idemHeader     string
 	logger         *slog.Logger
 	hook           AttemptHook
+	observers      []Observer
 	clock          retry.Clock
 	rnd            func() float64
 	store          SessionStore
@@ -239,9 +240,19 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithAttemptHook calls h after every attempt, successful or not, before
-// any backoff sleep.
+// any backoff sleep. It is an Observer with only AttemptEnd set.
 func WithAttemptHook(h AttemptHook) Option {
 	return func(c *config) error { c.hook = h; return nil }
+}
+
+// WithObserver adds o to the client's observers, which see every call,
+// attempt, backoff wait and login (see Observer). Each WithObserver adds
+// one; they are called in the order given.
+func WithObserver(o Observer) Option {
+	return func(c *config) error {
+		c.observers = append(c.observers, o)
+		return nil
+	}
 }
 
 // WithClock replaces the real clock, for tests: sleeps then return at once

@@ -40,6 +40,7 @@ const maxSessionRounds = 3
 //
 // Every login goes through loginRun (flight.go), one at a time.
 type sessions struct {
+	obs     *Observer // the client's
 	store   SessionStore
 	lease   LoginLease // the store's login lease, or nil
 	owner   string     // this client's name for the lease
@@ -111,7 +112,7 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 					s.mu.Unlock()
 					return cur, ran, nil
 				}
-				r := s.start(cur.Generation)
+				r := s.start(ctx, cur.Generation)
 				if after == 0 || r == nil {
 					s.mu.Unlock()
 					return cur, ran, nil
@@ -126,7 +127,7 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 			s.mu.Unlock()
 			return Session{}, ran, err
 		}
-		r := s.start(need)
+		r := s.start(ctx, need)
 		s.mu.Unlock()
 		if r == nil {
 			return Session{}, ran, ErrClosed
@@ -136,6 +137,9 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 		case <-r.done:
 		case <-ctx.Done():
 			return Session{}, ran, ctx.Err()
+		}
+		if r.ctx != nil {
+			s.obs.loginWait(ctx, r.ctx, r.err)
 		}
 		if r.err != nil {
 			var cc clockCorrected
