@@ -1,0 +1,53 @@
+package devcloudotel
+
+import (
+	"context"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
+	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/devcloud/devcloud-go/client"
+)
+
+// ScopeName is the instrumentation scope of the tracer and meter.
+const ScopeName = "github.com/devcloud/devcloud-go/devcloudotel"
+
+// WithTelemetry traces and measures the client's calls, attempts, waits and
+// logins with tp and mp; nil uses the global provider. The W3C trace context
+// of each request's span is sent in its headers (traceparent).
+func WithTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) client.Option {
+	if tp == nil {
+		tp = otel.GetTracerProvider()
+	}
+	if mp == nil {
+		mp = otel.GetMeterProvider()
+	}
+	t := &telemetry{
+		tracer: tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL)),
+		prop:   propagation.TraceContext{},
+		m:      newInstruments(mp.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))),
+	}
+	return client.WithObserver(client.Observer{
+		CallStart:    t.callStart,
+		CallEnd:      t.callEnd,
+		AttemptStart: t.attemptStart,
+		AttemptEnd:   t.attemptEnd,
+		Wait:         t.wait,
+		LoginStart:   t.loginStart,
+		LoginEnd:     t.loginEnd,
+		LoginWait:    t.loginWait,
+		BreakerChange: func(_, to client.BreakerState) {
+			t.m.breaker.Record(context.Background(), int64(to))
+		},
+	})
+}
+
+// telemetry is one client's tracer, propagator and instruments.
+type telemetry struct {
+	tracer trace.Tracer
+	prop   propagation.TextMapPropagator
+	m      instruments
+}
