@@ -45,6 +45,10 @@ var snippetImports = map[string]string{
 	"redis":        "github.com/redis/go-redis/v9",
 	"miniredis":    "github.com/alicebob/miniredis/v2",
 	"otel":         "go.opentelemetry.io/otel",
+	"sdktrace":     "go.opentelemetry.io/otel/sdk/trace",
+	"sdkmetric":    "go.opentelemetry.io/otel/sdk/metric",
+	"stdouttrace":  "go.opentelemetry.io/otel/exporters/stdout/stdouttrace",
+	"stdoutmetric": "go.opentelemetry.io/otel/exporters/stdout/stdoutmetric",
 }
 
 // snippet is one ```go block of the README.
