@@ -139,8 +139,12 @@ func (s *sessions) loginAndStore(ctx context.Context, r *loginRun) {
 	defer s.loginEnd(ctx, r)
 	version := s.offset.version()
 	fresh, err := s.call(ctx)
-	if err == nil && fresh.Token == "" {
+	switch {
+	case err != nil:
+	case fresh.Token == "":
 		err = &LoginError{Err: errEmptyToken}
+	case hasControl(fresh.Token, true) || hasControl(fresh.CSRFToken, true):
+		err = &LoginError{Err: errUnsendableToken}
 	}
 	if err != nil {
 		if code, ok := apierrors.CodeOf(err); ok && code == apierrors.Code(10006) && s.offset.version() != version {

@@ -14,6 +14,11 @@ var ErrClosed = stderrors.New("devcloud: client closed")
 // without a token: sending no session would only bring 10001 back.
 var errEmptyToken = stderrors.New("the login returned an empty token")
 
+// errUnsendableToken is the cause of a LoginError for a login whose token or
+// CSRF token holds a control character: net/http refuses it as a header
+// value, so every call would fail before sending anything.
+var errUnsendableToken = stderrors.New("the login returned a token with a control character, which no header can carry")
+
 // errFleetCooldown is the cause of a LoginCooldownError announced by a
 // shared session store: another client's login failed.
 var errFleetCooldown = stderrors.New("a login by another client sharing the session store failed")

@@ -57,6 +57,47 @@ func TestEmptyTokenIsALoginErrorNotALoginPerCall(t *testing.T) {
 	}
 }
 
+// TestUnsendableTokenIsALoginErrorNotAFailurePerCall: a token or CSRF
+// token with a control character cannot be sent as a header. It used to be
+// stored, and then every call failed with a TransportError of 3 attempts
+// that sent nothing, spent 10 retry-budget tokens and never logged in again.
+func TestUnsendableTokenIsALoginErrorNotAFailurePerCall(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		sess client.Session
+	}{
+		{"CRLF in the token", client.Session{Token: "canaryTok\r\nX-Evil: 1", CSRFToken: "canaryCsrf"}},
+		{"NUL in the CSRF token", client.Session{Token: "canaryTok", CSRFToken: "canary\x00Csrf"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			f.on("GET", "/a", ok(`{}`))
+			var logins atomic.Int64
+			c, err := client.New(f.URL, client.WithClock(mock.NewFakeClock()), client.WithLogin(func(context.Context) (client.Session, error) {
+				logins.Add(1)
+				return tc.sess, nil
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 10 {
+				err = c.Do(context.Background(), "GET", "/a", nil, nil)
+				var le *client.LoginError
+				if !stderrors.As(err, &le) {
+					t.Fatalf("err = %v, want a LoginError", err)
+				}
+				if strings.Contains(err.Error(), "canary") {
+					t.Fatalf("err = %q shows the token", err)
+				}
+			}
+			if logins.Load() != 1 || f.count("GET", "/a") != 0 || c.RetryBudget() != 500 {
+				t.Errorf("10 calls: %d logins, %d requests, budget %d; want 1, 0 (then the cool-down), 500",
+					logins.Load(), f.count("GET", "/a"), c.RetryBudget())
+			}
+		})
+	}
+}
+
 // TestSharedLoginErrorIsNotRewrittenByItsWaiters runs under -race in CI: the
 // login's error is shared by every waiter and must not be written to.
 func TestSharedLoginErrorIsNotRewrittenByItsWaiters(t *testing.T) {
