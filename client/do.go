@@ -386,7 +386,7 @@ func (c *Client) send(ctx context.Context, req *request, n int, sess Session, ou
 		defer cancel()
 	}
 	if req.idemKey != "" {
-		actx = withSendOnce(actx) // see sendOnce
+		actx = withSendOnce(actx, c.idem) // see sendOnce
 	}
 	r.SetContext(actx)
 	r.SetDoNotParseResponse(true)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strings"
 )
 
 // sendOnce is the client's transport: the application's or the default
@@ -19,21 +20,29 @@ import (
 // (IdempotencyKey, Idempotent(true)): a platform that ignores the key would
 // open the door twice. And when it is sent again, it is the SDK's attempt,
 // counted, spaced by the backoff and charged to the budget. So a call with
-// an idempotency key reaches net/http as a request it cannot replay: no
-// GetBody, and a body, empty if need be. Idempotent methods without a key
-// keep net/http's replay, which saves a GET from a connection the server
-// had just closed.
+// an idempotency key reaches net/http as a request it cannot replay.
+//
+// To an *http.Transport the key goes under its lower-case name, which its
+// replay check does not look for (header names are case-insensitive on the
+// wire, and HTTP/2 sends them lower-case anyway): it still resends a request
+// it never wrote to a stale pooled connection, which is safe. Any other
+// transport (a test double, an instrumenting wrapper) sees the header as set
+// and gets no GetBody instead, which no replay can do without.
+//
+// Idempotent methods without a key keep net/http's replay, which saves a GET
+// from a connection the server had just closed.
 type sendOnce struct {
 	rt http.RoundTripper // nil: http.DefaultTransport
 }
 
 // sendOnceKey marks, in a request's context, a request net/http must not
-// resend.
+// resend; its value is the name of the idempotency key header.
 type sendOnceKey struct{}
 
-// withSendOnce marks ctx's request as one net/http must not resend.
-func withSendOnce(ctx context.Context) context.Context {
-	return context.WithValue(ctx, sendOnceKey{}, true)
+// withSendOnce marks ctx's request, whose idempotency key is in header, as
+// one net/http must not resend.
+func withSendOnce(ctx context.Context, header string) context.Context {
+	return context.WithValue(ctx, sendOnceKey{}, header)
 }
 
 // RoundTrip sends req through the wrapped transport, not replayable when it
@@ -43,10 +52,19 @@ func (t *sendOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	if req.Context().Value(sendOnceKey{}) == nil {
+	header, _ := req.Context().Value(sendOnceKey{}).(string)
+	if header == "" {
 		return rt.RoundTrip(req)
 	}
 	once := req.WithContext(req.Context()) // a shallow copy: req stays as it was
+	if _, ok := rt.(*http.Transport); ok {
+		if v, ok := req.Header[header]; ok {
+			once.Header = req.Header.Clone()
+			delete(once.Header, header)
+			once.Header[strings.ToLower(header)] = v
+			return rt.RoundTrip(once)
+		}
+	}
 	once.GetBody = nil
 	if once.Body == nil || once.Body == http.NoBody {
 		// An empty body that is not http.NoBody: net/http finds it empty

@@ -67,31 +67,60 @@ func TestAPOSTWhoseConnectionDropsIsResentOnlyWhenTheCallerSaysSo(t *testing.T) 
 		{"the caller's key: retried", []client.CallOption{client.IdempotencyKey("door-7-open")}, true, 3},
 		{"declared idempotent: retried, no key", []client.CallOption{client.Idempotent(true)}, false, 3},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := newDroppingPlatform(t)
-			c, err := client.New(p.URL, client.WithClock(mock.NewFakeClock()), client.WithRandom(half))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx := context.Background()
-			if err := c.Do(ctx, "GET", "/v1/doors", nil, nil); err != nil { // a connection to reuse
-				t.Fatal(err)
-			}
-			err = c.Do(ctx, "POST", "/v1/doors/7/open", map[string]int{"Seconds": 5}, nil, tt.opts...)
-			var te *apierrors.TransportError
-			if !errors.As(err, &te) {
-				t.Fatalf("err = %T %v, want a TransportError", err, err)
-			}
-			posts := p.sent()
-			if len(posts) != tt.posts || te.Attempts != tt.posts {
-				t.Errorf("the platform got %d POSTs, Attempts %d; want %d and %d", len(posts), te.Attempts, tt.posts, tt.posts)
-			}
-			for i, h := range posts {
-				if k := h.Get("Idempotency-Key"); k != posts[0].Get("Idempotency-Key") || k == "" && tt.key {
-					t.Errorf("POST %d: Idempotency-Key %q, want the call's one key", i+1, k)
-				}
-			}
-		})
+	// The SDK's own transport (an *http.Transport), and the same behind an
+	// application's instrumenting RoundTripper.
+	transports := map[string]func() http.RoundTripper{
+		"default transport":  func() http.RoundTripper { return nil },
+		"wrapped by the app": func() http.RoundTripper { return countingTransport{&http.Transport{}} },
+	}
+	for trName, newTransport := range transports {
+		for _, tt := range tests {
+			t.Run(trName+"/"+tt.name, func(t *testing.T) {
+				testDroppedPOST(t, newTransport(), tt.opts, tt.key, tt.posts)
+			})
+		}
+	}
+}
+
+// countingTransport stands for an application's RoundTripper around
+// net/http's.
+type countingTransport struct{ rt *http.Transport }
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return c.rt.RoundTrip(r)
+}
+func (c countingTransport) CloseIdleConnections() { c.rt.CloseIdleConnections() }
+
+// testDroppedPOST makes a keep-alive connection, then POSTs to the
+// dropping platform through rt (nil: the SDK's own transport) and wants
+// exactly posts requests and attempts, each with the call's one key.
+func testDroppedPOST(t *testing.T, rt http.RoundTripper, opts []client.CallOption, key bool, posts int) {
+	p := newDroppingPlatform(t)
+	copts := []client.Option{client.WithClock(mock.NewFakeClock()), client.WithRandom(half)}
+	if rt != nil {
+		copts = append(copts, client.WithHTTPClient(&http.Client{Transport: rt}))
+	}
+	c, err := client.New(p.URL, copts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if err := c.Do(ctx, "GET", "/v1/doors", nil, nil); err != nil { // a connection to reuse
+		t.Fatal(err)
+	}
+	err = c.Do(ctx, "POST", "/v1/doors/7/open", map[string]int{"Seconds": 5}, nil, opts...)
+	var te *apierrors.TransportError
+	if !errors.As(err, &te) {
+		t.Fatalf("err = %T %v, want a TransportError", err, err)
+	}
+	sent := p.sent()
+	if len(sent) != posts || te.Attempts != posts {
+		t.Errorf("the platform got %d POSTs, Attempts %d; want %d and %d", len(sent), te.Attempts, posts, posts)
+	}
+	for i, h := range sent {
+		if k := h.Get("Idempotency-Key"); k != sent[0].Get("Idempotency-Key") || k == "" && key {
+			t.Errorf("POST %d: Idempotency-Key %q, want the call's one key", i+1, k)
+		}
 	}
 }
