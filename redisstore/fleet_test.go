@@ -318,19 +318,25 @@ func (f *fleet) burstOn(ctx context.Context, rs []*replica, perReplica int) *tal
 	return g.burst(ctx, perReplica)
 }
 
-func TestFleetSendsUnderOneRedisCommandPer100Calls(t *testing.T) {
+func TestFleetReadsRedisOncePerReplicaPerSecond(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
 		f := newFleet(t, b, 4, nil)
 		f.burst(ctx, 1).check(t)
-		before := f.commands()
+		before, start := f.commands(), time.Now()
 		tl := f.traffic(ctx, 10, 0, 2*time.Second, nil)
 		tl.check(t)
+		took := time.Since(start)
 		calls, cmds := tl.ok.Load()+tl.failed.Load(), f.commands()-before
-		per := float64(cmds) / float64(calls)
-		t.Logf("%d calls from 4 replicas sent %d Redis commands: %.4f per call", calls, cmds, per)
-		if per >= 0.01 {
-			t.Fatalf("%.4f Redis commands per call, want < 0.01", per)
+		// Each replica reads Redis once per cache TTL (1 s), however
+		// many calls it makes; how many calls fit in a second is the
+		// machine's business (TestFleetCommandsPerCall counts on a clock
+		// of its own).
+		limit := int64(len(f.replicas)) * (int64(took/redisstore.DefaultCacheTTL) + 1)
+		t.Logf("%d calls from 4 replicas in %v sent %d Redis commands (at most %d): %.4f per call",
+			calls, took.Round(time.Millisecond), cmds, limit, float64(cmds)/float64(calls))
+		if cmds > limit {
+			t.Fatalf("%d Redis commands in %v, want at most one per replica per second (%d)", cmds, took, limit)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package redisstore_test
 import (
 	"context"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -11,6 +12,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/devcloud/devcloud-go/client"
+	"github.com/devcloud/devcloud-go/mock"
 	"github.com/devcloud/devcloud-go/redisstore"
 )
 
@@ -110,6 +113,78 @@ func TestLoadCacheLastsItsTTLThenRefreshesInTheBackground(t *testing.T) {
 			if n := cmds.Load() - base; n != st.wantCmds {
 				t.Fatalf("at %v: %d commands, want %d", st.at, n, st.wantCmds)
 			}
+		}
+	})
+}
+
+// TestFleetCommandsPerCall measures the Redis commands a call costs with
+// the local cache: four replicas, each with its own Redis client and
+// Store, ten goroutines each calling every 20 ms for 5 s of the bubble's
+// clock, through the httpmock flavour of the fake platform.
+func TestFleetCommandsPerCall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		_, rdb0, _ := bubbleRedis(t)
+		m := mock.New(t)
+		m.On("GET", devices, mock.OK(nil))
+		var (
+			cmds    atomic.Int64
+			clients []*client.Client
+		)
+		for range 4 {
+			rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379", Dialer: rdb0.Options().Dialer})
+			rdb.AddHook(counter{&cmds})
+			store := redisstore.New(rdb, "acct")
+			c, err := m.NewClient(client.WithSessionStore(store))
+			if err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, c)
+			defer rdb.Close()
+			defer store.Close()
+			defer c.Close()
+		}
+		ctx := context.Background()
+		for _, c := range clients {
+			if err := c.Do(ctx, "GET", devices, nil, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		synctest.Wait()
+		before := cmds.Load()
+		const (
+			perReplica = 10
+			every      = 20 * time.Millisecond
+			run        = 5 * time.Second
+		)
+		var calls, failed atomic.Int64
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			for range perReplica {
+				wg.Go(func() {
+					for range run / every {
+						if err := c.Do(ctx, "GET", devices, nil, nil); err != nil {
+							failed.Add(1)
+						}
+						calls.Add(1)
+						time.Sleep(every)
+					}
+				})
+			}
+		}
+		wg.Wait()
+		synctest.Wait()
+		n := cmds.Load() - before
+		per := float64(n) / float64(calls.Load())
+		t.Logf("%d calls (%d failed) from 4 replicas in %v sent %d Redis commands: %.4f per call",
+			calls.Load(), failed.Load(), run, n, per)
+		// Each replica reads Redis when its cache turns 1 s old: at 1, 2,
+		// 3 and 4 s (the last calls are at 4.98 s).
+		want := int64(len(clients)) * int64((run-every)/redisstore.DefaultCacheTTL)
+		if failed.Load() != 0 || n != want {
+			t.Fatalf("%d failed, %d commands; want 0 failed and one read per replica per second (%d)", failed.Load(), n, want)
+		}
+		if per >= 0.01 {
+			t.Fatalf("%.4f Redis commands per call, want < 0.01", per)
 		}
 	})
 }
