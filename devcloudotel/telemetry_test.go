@@ -147,7 +147,16 @@ func TestRetriedCallIsOneCallSpanWithAClientSpanPerAttempt(t *testing.T) {
 	if counts[503] != 2 || counts[200] != 1 || len(counts) != 2 {
 		t.Errorf("request durations by status %v, want 2×503 and 1×200", counts)
 	}
-	t.Logf("http.client.request.duration: %d×503, %d×200", counts[503], counts[200])
+	var resends []string
+	for _, s := range attempts {
+		if v, ok := attr(s, "http.request.resend_count"); ok {
+			resends = append(resends, v.Emit())
+		} else {
+			resends = append(resends, "absent")
+		}
+	}
+	t.Logf("503,503,200: %d call span, %d CLIENT spans under it with resend_count %v, %d backoff events; http.client.request.duration count %d (%d×503, %d×200)",
+		len(calls), len(attempts), resends, len(delays), counts[503]+counts[200], counts[503], counts[200])
 	attemptsHist := m["devcloud.client.call.attempts"].Data.(metricdata.Histogram[int64])
 	if len(attemptsHist.DataPoints) != 1 || attemptsHist.DataPoints[0].Count != 1 || attemptsHist.DataPoints[0].Sum != 3 {
 		t.Errorf("call attempts %+v, want one call of 3 attempts", attemptsHist.DataPoints)
