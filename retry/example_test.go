@@ -3,6 +3,7 @@ package retry_test
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -90,6 +91,27 @@ func ExampleParseRetryAfter() {
 	// "Thu, 02 Jan 2025 03:04:35 GMT": 30s true
 	// "Thu, 02 Jan 2025 03:00:00 GMT": 0s false
 	// "soon": 0s false
+}
+
+func ExampleRetryAfter() {
+	// Our clock reads 03:04:05; the server's Date says 02:04:05, an hour
+	// behind. Its Retry-After date means "in 30 s" on its own clock.
+	now := time.Date(2025, time.January, 2, 3, 4, 5, 0, time.UTC)
+	h := http.Header{
+		"Date":        {"Thu, 02 Jan 2025 02:04:05 GMT"},
+		"Retry-After": {"Thu, 02 Jan 2025 02:04:35 GMT"},
+	}
+	d, ok := retry.RetryAfter(h, now)
+	fmt.Println(d, ok)
+
+	// A date already past on the server's clock is no hint: the normal
+	// backoff applies.
+	h.Set("Retry-After", "Thu, 02 Jan 2025 02:00:00 GMT")
+	d, ok = retry.RetryAfter(h, now)
+	fmt.Println(d, ok)
+	// Output:
+	// 30s true
+	// 0s false
 }
 
 func ExampleBudget() {
