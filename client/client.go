@@ -42,6 +42,10 @@ type Client struct {
 	// sessHeaders holds the last session's header values.
 	sessHeaders atomic.Pointer[sessionHeaders]
 	polling     atomic.Bool // a Poll is running: the platform allows one long poll per IP
+	// loginSig is the signature of the default login's last request,
+	// redacted from every call's errors: a platform that echoes it (with
+	// the request's timestamp and nonce) hands out a replayable login.
+	loginSig atomic.Pointer[string]
 }
 
 // New returns a client for the platform at baseURL (scheme and host, and an

@@ -93,6 +93,7 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		ctx = context.WithValue(ctx, loginRequestKey{}, true)
 		req := loginRequest{AppId: appID, Timestamp: now.Unix(), Nonce: uuid.NewString()}
 		req.Sig = Sign(secret, appID, req.Timestamp, req.Nonce)
+		c.loginSig.Store(&req.Sig)
 		body, err := json.Marshal(req)
 		if err != nil {
 			return Session{}, &InputError{Field: "credentials", Reason: "cannot encode the login request", Err: err}

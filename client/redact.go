@@ -126,6 +126,9 @@ func (c *Client) redact(req *request, sess Session, err error, body []byte) erro
 		}
 	}
 	values := append([]string{sess.Token, sess.CSRFToken, c.secret}, req.hidden...)
+	if sig := c.loginSig.Load(); sig != nil {
+		values = append(values, *sig)
+	}
 	values = append(values, queryValues(req.path, req.call.query)...)
 	return newRedactor(values...).error(err, body)
 }

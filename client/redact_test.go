@@ -240,6 +240,52 @@ func TestServerTextIsRedactedOnEveryFailurePath(t *testing.T) {
 	}
 }
 
+// TestLoginSignatureEchoedInACallIsRedacted: a platform that echoes what
+// it last saw (the signed login request among it) in a later call's error
+// must not put the signature into that error: with the timestamp and nonce
+// beside it, it is a login anyone can replay while the timestamp is valid.
+func TestLoginSignatureEchoedInACallIsRedacted(t *testing.T) {
+	var (
+		mu        sync.Mutex
+		lastLogin string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body bytes.Buffer
+		body.ReadFrom(r.Body)
+		mu.Lock()
+		defer mu.Unlock()
+		if r.URL.Path == client.DefaultLoginPath {
+			lastLogin = body.String()
+			write(w, ok(`{"Token":"CANARY-TOKEN","CSRFToken":"CANARY-CSRF","ExpiresIn":3600}`))
+			return
+		}
+		quoted, _ := json.Marshal("recent requests: " + lastLogin)
+		write(w, reply{status: 200, body: `{"Response":{"Error":{"Code":20001,"Message":` + string(quoted) + `},"RequestId":` + string(quoted) + `}}`})
+	}))
+	defer srv.Close()
+	c, err := client.New(srv.URL, client.WithCredentials("app-1", echoSecret), client.WithClock(mock.NewFakeClock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Do(context.Background(), "GET", "/v1/fail", nil, nil)
+	mu.Lock()
+	var lr struct{ Sig string }
+	json.Unmarshal([]byte(lastLogin), &lr)
+	mu.Unlock()
+	if len(lr.Sig) != 64 {
+		t.Fatalf("login body %q has no signature: the test proves nothing", lastLogin)
+	}
+	var ae *apierrors.APIError
+	if !errors.As(err, &ae) || !strings.Contains(ae.Message, `"Sig":"[redacted]"`) {
+		t.Fatalf("err = %v, want a 20001 whose Message keeps the echo, signature redacted", err)
+	}
+	for how, s := range views(err) {
+		if strings.Contains(s, lr.Sig) {
+			t.Errorf("%s shows the login's signature:\n%s", how, s)
+		}
+	}
+}
+
 // TestGoStringHidesBodies checks that %#v of the error types shows neither
 // a body snippet nor a URL's query.
 func TestGoStringHidesBodies(t *testing.T) {
