@@ -15,10 +15,13 @@ import (
 // Content-Length that lies about a body that never comes costs 64 KiB,
 // never more than the limit; an honest one costs the length plus 64 KiB.
 //
-// An unknown length is read into chunks that double from 512 bytes and are
-// joined once at the end, so nothing is copied while reading, and the
-// chunks never add up to more than limit+1 bytes: a body that turns out too
-// large has cost the limit, not the 2–4× of a buffer grown by copying.
+// An unknown length is read into chunks that double from 512 bytes up to 1
+// MiB, and are joined once at the end, so nothing is copied while reading:
+// a body of n bytes costs n plus at most 1 MiB of chunk space it did not
+// fill, plus the n of the join (io.ReadAll's chunks cost up to a third
+// more). The chunks never add up to more than limit+1 bytes: a body that
+// turns out too large has cost the limit, not the 2–4× of a buffer grown by
+// copying.
 func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 	if r == http.NoBody {
 		// net/http's word that the response has none (HEAD, 204, 304),
@@ -30,6 +33,7 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 	}
 	const (
 		firstChunk = 512
+		maxChunk   = 1 << 20
 		firstTrust = 64 << 10
 	)
 	var (
@@ -59,7 +63,7 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 					filled += int64(len(b))
 				}
 				size := min(next, limit+1-filled)
-				b, next = make([]byte, 0, size), 2*size
+				b, next = make([]byte, 0, size), min(2*size, maxChunk)
 			}
 		}
 		n, err := r.Read(b[len(b):cap(b)])

@@ -108,8 +108,10 @@ func TestReadBodyAllocates(t *testing.T) {
 		{"known length", func() io.Reader { return &pieces{data: body, n: 32 << 10} }, int64(len(body)), nil, uint64(len(body)) + 64<<10 + slack},
 		// A length that lies about a body that never comes costs 64 KiB.
 		{"lying length", func() io.Reader { return &pieces{data: body[:1000], n: 32 << 10, err: io.ErrUnexpectedEOF} }, int64(len(body)), io.ErrUnexpectedEOF, 64<<10 + slack},
-		// Chunks of 512 B … 4 MiB (8 MiB − 512) and the joined 5 MiB.
-		{"unknown length", func() io.Reader { return &pieces{data: body, n: 32 << 10} }, -1, nil, 8<<20 + 5<<20 + slack},
+		// Chunks of 512 B … 1 MiB (2 MiB − 512) and four more of 1 MiB,
+		// the last one nearly empty: the body plus at most 1 MiB; then the
+		// joined 5 MiB.
+		{"unknown length", func() io.Reader { return &pieces{data: body, n: 32 << 10} }, -1, nil, 5<<20 + 1<<20 + 5<<20 + slack},
 		// An endless body costs the limit, not the limit plus the copies
 		// of a growing buffer.
 		{"endless body", func() io.Reader { return &pieces{infiniteOf: 'x', n: 32 << 10} }, -1, ErrResponseTooLarge, limit + 1 + slack},
