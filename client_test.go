@@ -207,8 +207,8 @@ func checkRelogin(t *testing.T, fl flavour, info apierrors.Info) {
 		checkCodeError(t, err, info, "GET", 2)
 		f.AssertCalls(t, "GET", path, 2)
 		f.AssertLogins(t, 2)
-		if c.Logins() != 2 {
-			t.Errorf("client logins = %d, want 2", c.Logins())
+		if c.Stats().Logins != 2 {
+			t.Errorf("client logins = %d, want 2", c.Stats().Logins)
 		}
 		wantSleeps(t, c)
 	})
@@ -684,8 +684,8 @@ func faultRows() []faultRow {
 				t.Errorf("second call: err = %v, want one that Is retry.ErrBudgetExhausted", err)
 			}
 			f.AssertCalls(t, "GET", path, 4)
-			if c.RetryBudget() != 0 {
-				t.Errorf("budget left = %d, want 0", c.RetryBudget())
+			if c.Stats().RetryTokens != 0 {
+				t.Errorf("budget left = %d, want 0", c.Stats().RetryTokens)
 			}
 			wantSleeps(t, c, 100*ms, 200*ms)
 			return "APIError 20005 Is ErrBudgetExhausted; 3 + 1 requests (10-token budget)"
@@ -724,9 +724,9 @@ func faultRows() []faultRow {
 			f.On("GET", path, mock.OK(nil))
 			c := f.client(t, client.WithCredentials(mock.DefaultAppID, "not-the-secret"))
 			err := c.Do(deadline(t, rowDeadline), "GET", path, nil, nil)
-			var le *client.LoginError
+			var le *client.LoginFailedError
 			if !stderrors.As(err, &le) || !stderrors.Is(err, apierrors.LoginSigInvalid) {
-				t.Errorf("first call: err = %T %v, want a *client.LoginError that Is 10005", err, err)
+				t.Errorf("first call: err = %T %v, want a *client.LoginFailedError that Is 10005", err, err)
 			}
 			err = c.Do(deadline(t, rowDeadline), "GET", path, nil, nil)
 			var lc *client.LoginCooldownError
@@ -747,9 +747,9 @@ func faultRows() []faultRow {
 			f.On("GET", path, mock.OK(nil))
 			c := f.client(t)
 			err := c.Do(deadline(t, rowDeadline), "GET", path, nil, nil)
-			var le *client.LoginError
+			var le *client.LoginFailedError
 			if !stderrors.As(err, &le) || !stderrors.Is(err, apierrors.LoginTooFrequent) {
-				t.Errorf("err = %T %v, want a *client.LoginError that Is 10004", err, err)
+				t.Errorf("err = %T %v, want a *client.LoginFailedError that Is 10004", err, err)
 			}
 			if f.LoginAttempts() != 3 || f.Logins() != 0 {
 				t.Errorf("login attempts %d, logins %d; want 3 and 0", f.LoginAttempts(), f.Logins())
@@ -880,8 +880,8 @@ func faultRows() []faultRow {
 			if errB != nil {
 				t.Errorf("patient caller: %v, want success on the login the other started", errB)
 			}
-			if f.LoginAttempts() != 1 || f.Logins() != 1 || c.Logins() != 1 {
-				t.Errorf("login attempts %d, logins %d, client logins %d; want 1, 1, 1", f.LoginAttempts(), f.Logins(), c.Logins())
+			if f.LoginAttempts() != 1 || f.Logins() != 1 || c.Stats().Logins != 1 {
+				t.Errorf("login attempts %d, logins %d, client logins %d; want 1, 1, 1", f.LoginAttempts(), f.Logins(), c.Stats().Logins)
 			}
 			f.AssertCalls(t, "GET", path, 1)
 			return "impatient caller DeadlineExceeded while the login was held; the other succeeds on the same login; 1 login"
@@ -1009,8 +1009,8 @@ func TestSessionStormCollapsesIntoOneLogin(t *testing.T) {
 		t.Errorf("%d/%d calls succeeded", ok.Load(), callers)
 	}
 	f.AssertLogins(t, 2) // the warm-up login and exactly one during the storm
-	if c.Logins() != 2 {
-		t.Errorf("client logins = %d, want 2", c.Logins())
+	if c.Stats().Logins != 2 {
+		t.Errorf("client logins = %d, want 2", c.Stats().Logins)
 	}
 	rejected := 0
 	for _, r := range f.requestsTo("GET", path) {

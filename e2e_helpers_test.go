@@ -216,7 +216,7 @@ func wantSleeps(t testing.TB, c *sdk, want ...time.Duration) {
 // wantBudget checks the tokens left in the client's retry budget.
 func wantBudget(t testing.TB, c *sdk, want int) {
 	t.Helper()
-	if got := c.RetryBudget(); got != want {
+	if got := c.Stats().RetryTokens; got != want {
 		t.Errorf("retry budget = %d tokens, want %d", got, want)
 	}
 }

@@ -46,7 +46,7 @@ func TestBreakerStopsCallingADeadPlatform(t *testing.T) {
 				var open, fast int
 				var budgetSpent int
 				for i := range calls {
-					start, tokens := time.Now(), c.RetryBudget()
+					start, tokens := time.Now(), c.Stats().RetryTokens
 					before := p.requests.Load()
 					err := c.Do(bg, "GET", "/v1/devices", nil, nil)
 					if err == nil {
@@ -65,7 +65,7 @@ func TestBreakerStopsCallingADeadPlatform(t *testing.T) {
 							t.Errorf("call %d sent nothing but err = %v", i+1, err)
 						}
 					}
-					budgetSpent += tokens - c.RetryBudget()
+					budgetSpent += tokens - c.Stats().RetryTokens
 					wait(100 * time.Millisecond)
 				}
 				reqs := p.requests.Load()
@@ -391,15 +391,15 @@ func TestBreakerStopsARetryBeforeTheBudget(t *testing.T) {
 		for range 4 {
 			c.Do(bg, "GET", "/v1/devices", nil, nil, client.NoRetry())
 		}
-		tokens, start := c.RetryBudget(), time.Now()
+		tokens, start := c.Stats().RetryTokens, time.Now()
 		err := c.Do(bg, "GET", "/v1/devices", nil, nil)
 		var ae *apierrors.APIError
 		if !errors.As(err, &ae) || ae.Code != 503 || ae.Attempts != 1 || !isOpen(err) {
 			t.Fatalf("err = %v, want the 503 of 1 attempt, matching ErrCircuitOpen", err)
 		}
-		if p.requests.Load() != 5 || c.RetryBudget() != tokens || time.Since(start) != 0 {
+		if p.requests.Load() != 5 || c.Stats().RetryTokens != tokens || time.Since(start) != 0 {
 			t.Errorf("requests = %d, tokens %d → %d, waited %v; want 5, unchanged, 0",
-				p.requests.Load(), tokens, c.RetryBudget(), time.Since(start))
+				p.requests.Load(), tokens, c.Stats().RetryTokens, time.Since(start))
 		}
 	})
 }
@@ -445,9 +445,9 @@ func TestBreakerRefusedLoginStartsNoCooldown(t *testing.T) {
 				t.Fatalf("err = %v after %v, want ErrCircuitOpen at once", err, time.Since(start))
 			}
 			var ce *client.LoginCooldownError
-			var le *client.LoginError
+			var le *client.LoginFailedError
 			if errors.As(err, &ce) || !errors.As(err, &le) {
-				t.Fatalf("err = %v (%T), want a LoginError and no login cool-down", err, err)
+				t.Fatalf("err = %v (%T), want a LoginFailedError and no login cool-down", err, err)
 			}
 		}
 		if p.logins.Load() != 1 {

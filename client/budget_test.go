@@ -153,7 +153,7 @@ func TestRetryBudgetStandardModeVectors(t *testing.T) {
 			var steps []seen
 			var c *client.Client
 			c = budgetClient(t, platform, mock.NewFakeClock(), p, client.WithAttemptHook(func(i client.AttemptInfo) {
-				steps = append(steps, seen{i.Action, c.RetryBudget()})
+				steps = append(steps, seen{i.Action, c.Stats().RetryTokens})
 			}))
 			var got []budgetStep
 			for len(steps) < len(tt.steps) {
@@ -213,9 +213,9 @@ func TestRetryBudgetFigures(t *testing.T) {
 				failed++
 			}
 		}
-		t.Logf("%d calls, each 503 then 200: %d refused, %d failed, %d requests, %d tokens left", calls, refused, failed, requests, c.RetryBudget())
-		if refused != 0 || failed != 0 || requests != 2*calls || c.RetryBudget() != 500 {
-			t.Errorf("refused %d, failed %d, requests %d, tokens %d; want 0, 0, %d, 500", refused, failed, requests, c.RetryBudget(), 2*calls)
+		t.Logf("%d calls, each 503 then 200: %d refused, %d failed, %d requests, %d tokens left", calls, refused, failed, requests, c.Stats().RetryTokens)
+		if refused != 0 || failed != 0 || requests != 2*calls || c.Stats().RetryTokens != 500 {
+			t.Errorf("refused %d, failed %d, requests %d, tokens %d; want 0, 0, %d, 500", refused, failed, requests, c.Stats().RetryTokens, 2*calls)
 		}
 	})
 
@@ -296,7 +296,7 @@ func TestRetryBudgetFigures(t *testing.T) {
 			if errors.Is(err, retry.ErrBudgetExhausted) {
 				phases[n].refused++
 			}
-			phases[n].tokens = c.RetryBudget()
+			phases[n].tokens = c.Stats().RetryTokens
 			clk.Advance(every)
 		}
 		for n, p := range phases {

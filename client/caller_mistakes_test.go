@@ -65,8 +65,8 @@ func TestCallerMistakesAreInputErrorsBeforeSending(t *testing.T) {
 			if n := len(f.recorded()); n != 0 {
 				t.Errorf("%d requests sent, want 0", n)
 			}
-			if c.RetryBudget() != 500 {
-				t.Errorf("retry budget = %d, want 500 untouched", c.RetryBudget())
+			if c.Stats().RetryTokens != 500 {
+				t.Errorf("retry budget = %d, want 500 untouched", c.Stats().RetryTokens)
 			}
 		})
 	}
@@ -122,8 +122,8 @@ func TestBodyThatDoesNotFitIsNotRetried(t *testing.T) {
 	var out struct{ N int }
 	err := c.Do(context.Background(), "GET", "/v1/mismatch", nil, &out)
 	var de *apierrors.DecodeError
-	if !errors.As(err, &de) || de.Attempts != 1 || f.count("GET", "/v1/mismatch") != 1 || c.RetryBudget() != 500 {
-		t.Errorf("does not fit: err %v, requests %d, budget %d; want a DecodeError after 1 request, budget 500", err, f.count("GET", "/v1/mismatch"), c.RetryBudget())
+	if !errors.As(err, &de) || de.Attempts != 1 || f.count("GET", "/v1/mismatch") != 1 || c.Stats().RetryTokens != 500 {
+		t.Errorf("does not fit: err %v, requests %d, budget %d; want a DecodeError after 1 request, budget 500", err, f.count("GET", "/v1/mismatch"), c.Stats().RetryTokens)
 	}
 	err = c.Do(context.Background(), "GET", "/v1/truncated", nil, &out)
 	if !errors.As(err, &de) || de.Attempts != 3 || f.count("GET", "/v1/truncated") != 3 {

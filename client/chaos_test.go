@@ -197,7 +197,7 @@ func TestChaosNoCallFailsOnACondemnedToken(t *testing.T) {
 	t.Logf("chaos: %d calls, %d requests, %d sessions revoked, %d logins; %d requests on condemned tokens "+
 		"(handed out before the client condemned them), %d resent on a token the call saw refused; "+
 		"%d calls failed (%d refused with a session code), %d of them on a condemned token",
-		goroutines*callsEach, ledger.requests.Load(), p.kills.Load(), c.Logins(), ledger.onCondemned.Load(),
+		goroutines*callsEach, ledger.requests.Load(), p.kills.Load(), c.Stats().Logins, ledger.onCondemned.Load(),
 		ledger.resent.Load(), failed.Load(), sessionFailed.Load(), onDeadFx.Load())
 	samples.Range(func(k, v any) bool { t.Logf("  failed with %v: %d", k, v.(*atomic.Int64).Load()); return true })
 	if ledger.resent.Load() != 0 {

@@ -13,6 +13,7 @@ import (
 	"github.com/go-resty/resty/v2"
 	"github.com/google/uuid"
 
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -24,7 +25,7 @@ type Client struct {
 	secret    string // the default login's, redacted from server text
 	rc        *resty.Client
 	policy    *retry.Policy
-	budget    *retry.Budget
+	budget    *retrying.Budget
 	breaker   *breaker // nil without WithCircuitBreaker
 	sessions  *sessions
 	loginPath string
@@ -110,7 +111,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		secret:    cfg.secret,
 		rc:        rc,
 		policy:    cfg.policy,
-		budget:    retry.NewBudget(cfg.policy.Budget),
+		budget:    retrying.NewBudget(cfg.policy.Budget),
 		loginPath: cfg.loginPath,
 		timeout:   cfg.timeout,
 		maxBody:   cfg.maxBody,
@@ -175,9 +176,6 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 // WithLogin.
 func (c *Client) hasLogin() bool { return c.sessions.login != nil }
 
-// Logins returns how many times the client has called its login function.
-func (c *Client) Logins() int { return int(c.sessions.logins.Load()) }
-
 // Session returns the current session, logging in if there is none yet.
 func (c *Client) Session(ctx context.Context) (Session, error) {
 	if !c.hasLogin() {
@@ -197,9 +195,6 @@ func (c *Client) Close() error {
 	c.rc.GetClient().CloseIdleConnections()
 	return nil
 }
-
-// RetryBudget returns the tokens left in the client's retry budget.
-func (c *Client) RetryBudget() int { return c.budget.Tokens() }
 
 // quietLogger keeps resty silent: its messages may carry URLs with query
 // values. The SDK logs through WithLogger instead.

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -19,7 +20,7 @@ const maxLoginRetryAfter = time.Hour
 type cooldown struct {
 	backoff  retry.Backoff
 	rnd      func() float64
-	schedule *retry.Schedule
+	schedule *retrying.Schedule
 	until    time.Time
 	err      error
 }
@@ -27,7 +28,7 @@ type cooldown struct {
 // fail starts the cool-down after err and returns its length.
 func (c *cooldown) fail(now time.Time, err error) time.Duration {
 	if c.schedule == nil {
-		c.schedule = c.backoff.Schedule(c.rnd)
+		c.schedule = retrying.NewSchedule(c.backoff, c.rnd)
 	}
 	wait := c.schedule.Next()
 	var ae *apierrors.APIError

@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -111,17 +112,17 @@ const maxStaleReplays = 10
 type callState struct {
 	req        *request
 	idempotent bool
-	retryer    *retry.Retryer // made on the first failure: most calls never need one
-	lastErr    error          // the last attempt's error
-	after      uint64         // a session code condemned this generation: the next session is newer
-	relogged   bool           // the call has logged in again after a session code
-	sent       int            // requests sent: the Attempts of the call
-	tries      int            // attempts counted against the policy: a relogin's replay excluded
-	logins     int            // logins the call waited for or was refused
-	fresh      bool           // the session of the last attempt came from a login the call waited for
-	stale      int            // replays after a session another call had already seen refused
-	held       int            // retry-budget tokens the attempt in flight paid for
-	err        error          // the call's result
+	retryer    *retrying.Retryer // made on the first failure: most calls never need one
+	lastErr    error             // the last attempt's error
+	after      uint64            // a session code condemned this generation: the next session is newer
+	relogged   bool              // the call has logged in again after a session code
+	sent       int               // requests sent: the Attempts of the call
+	tries      int               // attempts counted against the policy: a relogin's replay excluded
+	logins     int               // logins the call waited for or was refused
+	fresh      bool              // the session of the last attempt came from a login the call waited for
+	stale      int               // replays after a session another call had already seen refused
+	held       int               // retry-budget tokens the attempt in flight paid for
+	err        error             // the call's result
 }
 
 // session returns the session for the next attempt: none when the client
@@ -204,9 +205,9 @@ func (c *Client) next(ctx context.Context, st *callState, sess Session, res resu
 	}
 	st.lastErr, st.err, st.held = res.err, res.err, 0
 	if st.retryer == nil {
-		st.retryer = c.policy.NewRetryer(c.rnd)
+		st.retryer = retrying.New(c.policy, c.rnd)
 	}
-	d := st.retryer.Decide(ctx, retry.Attempt{
+	d := st.retryer.Decide(ctx, retrying.Attempt{
 		Number: st.tries, Err: res.err, Header: res.header,
 		Idempotent: st.idempotent, IdempotencyKey: st.req.call.idempotencyKey != "",
 	}, c.clock.Now())
@@ -478,10 +479,10 @@ func (c *Client) end(ctx context.Context, req *request, sent int, err error) {
 // never written to.
 func loginFailed(err error) error {
 	switch err.(type) {
-	case *LoginError, *LoginCooldownError:
+	case *LoginFailedError, *LoginCooldownError:
 		return err
 	}
-	return &LoginError{Err: err}
+	return &LoginFailedError{Err: err}
 }
 
 // annotate fills in what the call knows and the attempt did not: method,

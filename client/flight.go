@@ -142,9 +142,9 @@ func (s *sessions) loginAndStore(ctx context.Context, r *loginRun) {
 	switch {
 	case err != nil:
 	case fresh.Token == "":
-		err = &LoginError{Err: errEmptyToken}
+		err = &LoginFailedError{Err: errEmptyToken}
 	case hasControl(fresh.Token, true) || hasControl(fresh.CSRFToken, true):
-		err = &LoginError{Err: errUnsendableToken}
+		err = &LoginFailedError{Err: errUnsendableToken}
 	}
 	if err != nil {
 		if code, ok := apierrors.CodeOf(err); ok && code == apierrors.Code(10006) && s.offset.version() != version {
@@ -177,7 +177,7 @@ func (s *sessions) loginEnd(ctx context.Context, r *loginRun) {
 // call runs the login function under the login timeout. The timeout holds
 // even for a function that ignores its context: its answer is then
 // dropped, and the goroutine running it ends when it returns. A panic in
-// the function becomes a LoginError instead of crashing the process.
+// the function becomes a LoginFailedError instead of crashing the process.
 func (s *sessions) call(ctx context.Context) (Session, error) {
 	s.logins.Add(1)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -191,7 +191,7 @@ func (s *sessions) call(ctx context.Context) (Session, error) {
 		var a answer
 		defer func() {
 			if v := recover(); v != nil {
-				a = answer{err: &LoginError{Err: fmt.Errorf("the login function panicked (%T)", v)}}
+				a = answer{err: &LoginFailedError{Err: fmt.Errorf("the login function panicked (%T)", v)}}
 			}
 			ch <- a
 		}()

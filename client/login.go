@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
-	"github.com/devcloud/devcloud-go/retry"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 )
 
 // DefaultLoginPath is where the default login posts its signed request.
@@ -106,7 +106,7 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		// A Retry-After on the login's answer (10004, 503) sets the
 		// cool-down.
 		if ae, ok := res.err.(*apierrors.APIError); ok {
-			if d, ok := retry.ParseRetryAfter(res.header.Get("Retry-After"), now); ok && d > 0 {
+			if d, ok := retrying.ParseRetryAfter(res.header.Get("Retry-After"), now); ok && d > 0 {
 				ae.RetryAfter = d
 			}
 		}

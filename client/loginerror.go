@@ -10,11 +10,11 @@ import (
 // after Client.Close.
 var ErrClosed = stderrors.New("devcloud: client closed")
 
-// errEmptyToken is the cause of a LoginError for a login that succeeded
+// errEmptyToken is the cause of a LoginFailedError for a login that succeeded
 // without a token: sending no session would only bring 10001 back.
 var errEmptyToken = stderrors.New("the login returned an empty token")
 
-// errUnsendableToken is the cause of a LoginError for a login whose token or
+// errUnsendableToken is the cause of a LoginFailedError for a login whose token or
 // CSRF token holds a control character: net/http refuses it as a header
 // value, so every call would fail before sending anything.
 var errUnsendableToken = stderrors.New("the login returned a token with a control character, which no header can carry")
@@ -23,21 +23,21 @@ var errUnsendableToken = stderrors.New("the login returned a token with a contro
 // shared session store: another client's login failed.
 var errFleetCooldown = stderrors.New("a login by another client sharing the session store failed")
 
-// LoginError is a failed login: the platform refused it (10000, 10003,
+// LoginFailedError is a failed login: the platform refused it (10000, 10003,
 // 10005, …), could not be reached, or the session store failed. Err is the
 // login's own error, so errors.Is matches its code.
-type LoginError struct {
+type LoginFailedError struct {
 	// Err is the login's error.
 	Err error
 }
 
 // Error names the failed login and its cause.
-func (e *LoginError) Error() string {
+func (e *LoginFailedError) Error() string {
 	return "devcloud: login failed: " + strings.TrimPrefix(e.Err.Error(), "devcloud: ")
 }
 
 // Unwrap returns the login's error.
-func (e *LoginError) Unwrap() error { return e.Err }
+func (e *LoginFailedError) Unwrap() error { return e.Err }
 
 // LoginCooldownError is returned instead of logging in while the client waits
 // after a failed login. Err is that login's error, so errors.Is matches its

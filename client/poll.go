@@ -8,6 +8,7 @@ import (
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -152,8 +153,8 @@ type poller struct {
 	c       *Client
 	hold    time.Duration
 	backoff retry.Backoff
-	sched   *retry.Schedule // of the current run of transient failures
-	judge   *retry.Retryer
+	sched   *retrying.Schedule // of the current run of transient failures
+	judge   *retrying.Retryer
 	rnd     func() float64
 }
 
@@ -165,7 +166,7 @@ func newPoller(c *Client, hold time.Duration, b *retry.Backoff) *poller {
 	if p.rnd == nil {
 		p.rnd = rand.Float64
 	}
-	p.judge = c.policy.NewRetryer(p.rnd)
+	p.judge = retrying.New(c.policy, p.rnd)
 	return p
 }
 
@@ -185,7 +186,7 @@ func (p *poller) wait(ctx context.Context, err error) (time.Duration, bool) {
 		return 0, false
 	}
 	if p.sched == nil {
-		p.sched = p.backoff.Schedule(p.rnd)
+		p.sched = retrying.NewSchedule(p.backoff, p.rnd)
 	}
 	wait := p.sched.Next()
 	var ae *apierrors.APIError
@@ -221,7 +222,7 @@ func (p *poller) transient(ctx context.Context, err error) bool {
 	}
 	// Number 0: only the kind of failure counts, not the attempts of a
 	// call; Poll never gives up on a transient failure.
-	d := p.judge.Decide(ctx, retry.Attempt{Number: 0, Err: err, Idempotent: true, IdempotencyKey: true}, p.c.clock.Now())
+	d := p.judge.Decide(ctx, retrying.Attempt{Number: 0, Err: err, Idempotent: true, IdempotencyKey: true}, p.c.clock.Now())
 	switch d.Action {
 	case apierrors.ActionRetry, apierrors.ActionRetryThrottle, apierrors.ActionLoginCooldown:
 		return true

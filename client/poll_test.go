@@ -265,8 +265,8 @@ func TestPollBacksOffTransientFailuresWithoutTheRetryBudget(t *testing.T) {
 	if got := clk.Sleeps(); !slices.Equal(got, want) {
 		t.Fatalf("sleeps %v, want %v", got, want)
 	}
-	if lp.Polls() != 5 || c.RetryBudget() != 500 {
-		t.Fatalf("%d polls, budget %d; want 5 and 500 (untouched)", lp.Polls(), c.RetryBudget())
+	if lp.Polls() != 5 || c.Stats().RetryTokens != 500 {
+		t.Fatalf("%d polls, budget %d; want 5 and 500 (untouched)", lp.Polls(), c.Stats().RetryTokens)
 	}
 }
 

@@ -294,7 +294,7 @@ func TestGoStringHidesBodies(t *testing.T) {
 		&apierrors.APIError{Code: 502, HTTPStatus: 502, Body: "<html>CANARY-BODY</html>", Err: ue},
 		&apierrors.DecodeError{HTTPStatus: 200, Snippet: "CANARY-BODY", BodyLen: 11, Err: ue},
 		&apierrors.TransportError{Err: ue},
-		&client.LoginError{Err: &apierrors.DecodeError{Snippet: "CANARY-BODY"}},
+		&client.LoginFailedError{Err: &apierrors.DecodeError{Snippet: "CANARY-BODY"}},
 	} {
 		s := fmt.Sprintf("%#v", err)
 		if strings.Contains(s, "CANARY") {

@@ -144,9 +144,9 @@ func TestLoginFollowsNoRedirect(t *testing.T) {
 	c, _ := client.New(api.URL, client.WithCredentials("app", "sec"), client.WithClock(mock.NewFakeClock()))
 	err := c.Do(context.Background(), "GET", "/x", nil, nil)
 	var re *client.RedirectError
-	var le *client.LoginError
+	var le *client.LoginFailedError
 	if !stderrors.As(err, &le) || !stderrors.As(err, &re) || re.Status != 307 {
-		t.Fatalf("err = %v, want a LoginError with a RedirectError", err)
+		t.Fatalf("err = %v, want a LoginFailedError with a RedirectError", err)
 	}
 	if loginBodies != 1 || moved != 0 || other.count() != 0 {
 		t.Errorf("login requests %d, redirected %d, elsewhere %d; want 1, 0, 0", loginBodies, moved, other.count())

@@ -28,9 +28,9 @@ func TestLoginPanicIsALoginErrorNotACrash(t *testing.T) {
 	// Unrecovered, singleflight would re-panic in its own goroutine and end
 	// the test binary.
 	err := c.Do(context.Background(), "GET", "/a", nil, nil)
-	var le *client.LoginError
+	var le *client.LoginFailedError
 	if !stderrors.As(err, &le) || !strings.Contains(err.Error(), "panicked") || f.count("GET", "/a") != 0 {
-		t.Errorf("err = %v, calls %d; want a LoginError and no call", err, f.count("GET", "/a"))
+		t.Errorf("err = %v, calls %d; want a LoginFailedError and no call", err, f.count("GET", "/a"))
 	}
 }
 
@@ -47,9 +47,9 @@ func TestEmptyTokenIsALoginErrorNotALoginPerCall(t *testing.T) {
 	}
 	for range 10 {
 		err = c.Do(context.Background(), "GET", "/a", nil, nil)
-		var le *client.LoginError
+		var le *client.LoginFailedError
 		if !stderrors.As(err, &le) {
-			t.Fatalf("err = %v, want a LoginError", err)
+			t.Fatalf("err = %v, want a LoginFailedError", err)
 		}
 	}
 	if logins.Load() != 1 || f.count("GET", "/a") != 0 {
@@ -82,17 +82,17 @@ func TestUnsendableTokenIsALoginErrorNotAFailurePerCall(t *testing.T) {
 			}
 			for range 10 {
 				err = c.Do(context.Background(), "GET", "/a", nil, nil)
-				var le *client.LoginError
+				var le *client.LoginFailedError
 				if !stderrors.As(err, &le) {
-					t.Fatalf("err = %v, want a LoginError", err)
+					t.Fatalf("err = %v, want a LoginFailedError", err)
 				}
 				if strings.Contains(err.Error(), "canary") {
 					t.Fatalf("err = %q shows the token", err)
 				}
 			}
-			if logins.Load() != 1 || f.count("GET", "/a") != 0 || c.RetryBudget() != 500 {
+			if logins.Load() != 1 || f.count("GET", "/a") != 0 || c.Stats().RetryTokens != 500 {
 				t.Errorf("10 calls: %d logins, %d requests, budget %d; want 1, 0 (then the cool-down), 500",
-					logins.Load(), f.count("GET", "/a"), c.RetryBudget())
+					logins.Load(), f.count("GET", "/a"), c.Stats().RetryTokens)
 			}
 		})
 	}
@@ -230,10 +230,10 @@ func TestLateSessionCodeKeepsTheFreshLogin(t *testing.T) {
 		clk.Advance(3560 * time.Second) // generation 2 now due
 		close(release)
 		if err := <-done; err != nil {
-			t.Errorf("stale-session call failed although a fresh login (#%d) succeeded: %v", c.Logins(), err)
+			t.Errorf("stale-session call failed although a fresh login (#%d) succeeded: %v", c.Stats().Logins, err)
 		}
-		if c.Logins() != 3 {
-			t.Errorf("logins %d, want 3 (the first, the refresh, the one the late 10001 waited for)", c.Logins())
+		if c.Stats().Logins != 3 {
+			t.Errorf("logins %d, want 3 (the first, the refresh, the one the late 10001 waited for)", c.Stats().Logins)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -158,7 +159,7 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 		}
 		after = max(after, r.sess.Generation)
 	}
-	return Session{}, ran, &LoginError{Err: stderrors.New("no session newer than the condemned one")}
+	return Session{}, ran, &LoginFailedError{Err: stderrors.New("no session newer than the condemned one")}
 }
 
 // freshness places sess on its way to expiry. s.mu is held.
@@ -271,8 +272,8 @@ func waitable(err error) bool {
 	if !stderrors.As(err, &te) {
 		return false
 	}
-	class, _ := retry.ClassifyTransport(nil, te.Err)
-	return class != retry.Permanent
+	class, _ := retrying.ClassifyTransport(nil, te.Err)
+	return class != retrying.Permanent
 }
 
 // close ends the running login and waits for it.

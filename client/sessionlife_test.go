@@ -45,9 +45,9 @@ func TestLoginTimeoutHoldsForEveryWaiterWhenTheLoginIgnoresItsContext(t *testing
 			t.Errorf("waiters released after %v, want the 2s login timeout", elapsed)
 		}
 		for _, err := range errs {
-			var le *client.LoginError
+			var le *client.LoginFailedError
 			if !errors.As(err, &le) || !errors.Is(err, context.DeadlineExceeded) {
-				t.Errorf("err = %v, want a LoginError matching DeadlineExceeded", err)
+				t.Errorf("err = %v, want a LoginFailedError matching DeadlineExceeded", err)
 			}
 		}
 		close(release)

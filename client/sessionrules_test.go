@@ -100,7 +100,7 @@ func TestOneCallSendsAtMostItsAttemptLimitInLoginRequests(t *testing.T) {
 			clk := mock.NewFakeClock()
 			c := newClient(t, f, clk)
 			err := c.Do(context.Background(), "GET", "/x", nil, nil)
-			var le *client.LoginError
+			var le *client.LoginFailedError
 			if !errors.As(err, &le) && !errors.As(err, new(*client.LoginCooldownError)) {
 				t.Errorf("err = %T %v, want a login error", err, err)
 			}
@@ -163,9 +163,9 @@ func TestStoreErrorStartsTheCooldown(t *testing.T) {
 	clk := mock.NewFakeClock()
 	c := newClient(t, f, clk, client.WithSessionStore(struct{ client.SessionStore }{store}))
 	err := c.Do(context.Background(), "GET", "/x", nil, nil, client.NoRetry())
-	var le *client.LoginError
+	var le *client.LoginFailedError
 	if !errors.As(err, &le) {
-		t.Fatalf("err = %v, want a LoginError", err)
+		t.Fatalf("err = %v, want a LoginFailedError", err)
 	}
 	var cd *client.LoginCooldownError
 	if err := c.Do(context.Background(), "GET", "/x", nil, nil); !errors.As(err, &cd) {
@@ -348,8 +348,8 @@ func TestExpiresInIsANumberOrNumericStringClamped(t *testing.T) {
 			if !s.ExpiresAt.IsZero() {
 				got = s.ExpiresAt.Sub(start)
 			}
-			if got != tc.want || c.Logins() != 1 {
-				t.Errorf("expires in %v, logins %d; want %v, 1", got, c.Logins(), tc.want)
+			if got != tc.want || c.Stats().Logins != 1 {
+				t.Errorf("expires in %v, logins %d; want %v, 1", got, c.Stats().Logins, tc.want)
 			}
 		})
 	}

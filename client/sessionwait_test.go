@@ -189,7 +189,7 @@ func TestLoginFailureComesBackOnceForAllCallers(t *testing.T) {
 		for range 50 {
 			wg.Go(func() {
 				err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
-				var le *client.LoginError
+				var le *client.LoginFailedError
 				if errors.As(err, &le) && errors.Is(err, apierrors.LoginSigInvalid) {
 					failures.Add(1)
 				}

@@ -166,8 +166,8 @@ func TestRetriedCallIsOneCallSpanWithAClientSpanPerAttempt(t *testing.T) {
 		t.Errorf("call durations %+v, want 1", callDur.DataPoints)
 	}
 	budget := m["devcloud.client.retry_budget.tokens"].Data.(metricdata.Gauge[int64])
-	if len(budget.DataPoints) != 1 || budget.DataPoints[0].Value != int64(c.RetryBudget()) {
-		t.Errorf("retry budget gauge %+v, want %d", budget.DataPoints, c.RetryBudget())
+	if len(budget.DataPoints) != 1 || budget.DataPoints[0].Value != int64(c.Stats().RetryTokens) {
+		t.Errorf("retry budget gauge %+v, want %d", budget.DataPoints, c.Stats().RetryTokens)
 	}
 	logins := m["devcloud.client.logins"].Data.(metricdata.Sum[int64])
 	if len(logins.DataPoints) != 1 || logins.DataPoints[0].Value != 1 {

@@ -68,7 +68,7 @@ func (f *fleet) add(t testing.TB, b backend, opts ...client.Option) *replica {
 func (f *fleet) logins() int {
 	n := 0
 	for _, r := range f.replicas {
-		n += r.c.Logins()
+		n += r.c.Stats().Logins
 	}
 	return n
 }

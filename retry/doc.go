@@ -7,10 +7,9 @@
 // throttle schedule, session codes trigger a shared relogin, and everything
 // else fails at once. Every row can be overridden.
 //
-// The pieces are small and separate, in the manner of the AWS SDK's retry
-// package: [Backoff] builds a schedule on cenkalti/backoff/v4, [Budget] is a
-// per-client token bucket that stops retry storms during an outage,
-// [RetryAfter] reads the server's hint on the server's clock, [ClassifyTransport] tells a
-// request that never left from one that may have reached the server, and
-// [Clock] puts time behind an interface so tests never wait.
+// A client takes a copy of its Policy (client.WithPolicy); the machinery that
+// carries it out (the per-call schedules, the retry budget's token bucket,
+// Retry-After parsing, the classification of transport errors) is internal
+// to the SDK. [BudgetConfig] sizes the budget, [Backoff] describes a
+// schedule, and [Clock] puts time behind an interface so tests never wait.
 package retry

@@ -1,4 +1,4 @@
-package retry_test
+package retrying_test
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -24,25 +25,25 @@ func retryAfter(v string) http.Header { return http.Header{"Retry-After": {v}} }
 
 // step is one failed attempt and the decision expected for it.
 type step struct {
-	a    retry.Attempt
-	want retry.Decision
+	a    retrying.Attempt
+	want retrying.Decision
 }
 
-func retryIn(d time.Duration) retry.Decision {
-	return retry.Decision{Action: apierrors.ActionRetry, Delay: d}
+func retryIn(d time.Duration) retrying.Decision {
+	return retrying.Decision{Action: apierrors.ActionRetry, Delay: d}
 }
 
-func throttleIn(d time.Duration) retry.Decision {
-	return retry.Decision{Action: apierrors.ActionRetryThrottle, Delay: d}
+func throttleIn(d time.Duration) retrying.Decision {
+	return retrying.Decision{Action: apierrors.ActionRetryThrottle, Delay: d}
 }
 
-var fail = retry.Decision{Action: apierrors.ActionFail}
+var fail = retrying.Decision{Action: apierrors.ActionFail}
 
 // runSteps feeds the steps to one Retryer in order, with rnd fixed at 0.5 so
 // every delay is the schedule's interval.
 func runSteps(t *testing.T, p *retry.Policy, steps []step) {
 	t.Helper()
-	r := p.NewRetryer(constRand(0.5))
+	r := retrying.New(p, constRand(0.5))
 	for i, s := range steps {
 		got := r.Decide(context.Background(), s.a, now)
 		if got != s.want {
@@ -55,9 +56,9 @@ func TestDecideRetriesTransientCodesOnTheScheduleThenFails(t *testing.T) {
 	for _, code := range []apierrors.Code{502, 503, 504, 20005, 20022, 20003, 20013} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			runSteps(t, retry.DefaultPolicy(), []step{
-				{retry.Attempt{Number: 1, Err: apiErr(code)}, retryIn(100 * ms)},
-				{retry.Attempt{Number: 2, Err: apiErr(code)}, retryIn(200 * ms)},
-				{retry.Attempt{Number: 3, Err: apiErr(code)}, fail},
+				{retrying.Attempt{Number: 1, Err: apiErr(code)}, retryIn(100 * ms)},
+				{retrying.Attempt{Number: 2, Err: apiErr(code)}, retryIn(200 * ms)},
+				{retrying.Attempt{Number: 3, Err: apiErr(code)}, fail},
 			})
 		})
 	}
@@ -67,9 +68,9 @@ func TestDecideKeepsRetryThrottleOnTheSlowerSchedule(t *testing.T) {
 	for _, code := range []apierrors.Code{30011, 429} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			runSteps(t, retry.DefaultPolicy(), []step{
-				{retry.Attempt{Number: 1, Err: apiErr(code)}, throttleIn(time.Second)},
-				{retry.Attempt{Number: 2, Err: apiErr(code)}, throttleIn(2 * time.Second)},
-				{retry.Attempt{Number: 3, Err: apiErr(code)}, fail},
+				{retrying.Attempt{Number: 1, Err: apiErr(code)}, throttleIn(time.Second)},
+				{retrying.Attempt{Number: 2, Err: apiErr(code)}, throttleIn(2 * time.Second)},
+				{retrying.Attempt{Number: 3, Err: apiErr(code)}, fail},
 			})
 		})
 	}
@@ -82,24 +83,24 @@ func TestDecideRetriesServerErrorOnlyForIdempotentCalls(t *testing.T) {
 		steps []step
 	}{
 		{"500 idempotent", 500, []step{
-			{retry.Attempt{Number: 1, Err: apiErr(500), Idempotent: true}, retryIn(100 * ms)},
-			{retry.Attempt{Number: 2, Err: apiErr(500), Idempotent: true}, retryIn(200 * ms)},
-			{retry.Attempt{Number: 3, Err: apiErr(500), Idempotent: true}, fail},
+			{retrying.Attempt{Number: 1, Err: apiErr(500), Idempotent: true}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 2, Err: apiErr(500), Idempotent: true}, retryIn(200 * ms)},
+			{retrying.Attempt{Number: 3, Err: apiErr(500), Idempotent: true}, fail},
 		}},
 		{"500 not idempotent", 500, []step{
-			{retry.Attempt{Number: 1, Err: apiErr(500)}, fail},
+			{retrying.Attempt{Number: 1, Err: apiErr(500)}, fail},
 		}},
 		// The retry-idempotent action looks at Idempotent only; a key alone
 		// does not make a 500 retryable (see the report on
 		// errors.ActionRetryIdempotent's doc comment).
 		{"500 not idempotent with idempotency key", 500, []step{
-			{retry.Attempt{Number: 1, Err: apiErr(500), IdempotencyKey: true}, fail},
+			{retrying.Attempt{Number: 1, Err: apiErr(500), IdempotencyKey: true}, fail},
 		}},
 		{"599 (outside the catalog) idempotent", 599, []step{
-			{retry.Attempt{Number: 1, Err: apiErr(599), Idempotent: true}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 1, Err: apiErr(599), Idempotent: true}, retryIn(100 * ms)},
 		}},
 		{"599 not idempotent", 599, []step{
-			{retry.Attempt{Number: 1, Err: apiErr(599)}, fail},
+			{retrying.Attempt{Number: 1, Err: apiErr(599)}, fail},
 		}},
 	}
 	for _, tt := range tests {
@@ -113,68 +114,68 @@ func TestDecideHonoursRetryAfter(t *testing.T) {
 		steps []step
 	}{
 		{"seconds replace the schedule's delay", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20005), Header: retryAfter("2")},
-				retry.Decision{Action: apierrors.ActionRetry, Delay: 2 * time.Second, RetryAfter: 2 * time.Second}},
+			{retrying.Attempt{Number: 1, Err: apiErr(20005), Header: retryAfter("2")},
+				retrying.Decision{Action: apierrors.ActionRetry, Delay: 2 * time.Second, RetryAfter: 2 * time.Second}},
 			// The schedule advanced under the hint, so the next delay has grown.
-			{retry.Attempt{Number: 2, Err: apiErr(20005)}, retryIn(200 * ms)},
+			{retrying.Attempt{Number: 2, Err: apiErr(20005)}, retryIn(200 * ms)},
 		}},
 		{"HTTP date", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("Thu, 02 Jan 2025 03:04:10 GMT")},
-				retry.Decision{Action: apierrors.ActionRetry, Delay: 5 * time.Second, RetryAfter: 5 * time.Second}},
+			{retrying.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("Thu, 02 Jan 2025 03:04:10 GMT")},
+				retrying.Decision{Action: apierrors.ActionRetry, Delay: 5 * time.Second, RetryAfter: 5 * time.Second}},
 		}},
 		{"HTTP date on the server's clock", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(503), Header: http.Header{
+			{retrying.Attempt{Number: 1, Err: apiErr(503), Header: http.Header{
 				"Date":        {"Thu, 02 Jan 2025 02:04:05 GMT"}, // an hour behind ours
 				"Retry-After": {"Thu, 02 Jan 2025 02:04:12 GMT"},
-			}}, retry.Decision{Action: apierrors.ActionRetry, Delay: 7 * time.Second, RetryAfter: 7 * time.Second}},
+			}}, retrying.Decision{Action: apierrors.ActionRetry, Delay: 7 * time.Second, RetryAfter: 7 * time.Second}},
 		}},
 		{"a past HTTP date falls back to the backoff", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("Thu, 02 Jan 2025 03:00:00 GMT")}, retryIn(100 * ms)},
-			{retry.Attempt{Number: 2, Err: apiErr(503)}, retryIn(200 * ms)},
+			{retrying.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("Thu, 02 Jan 2025 03:00:00 GMT")}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 2, Err: apiErr(503)}, retryIn(200 * ms)},
 		}},
 		{"zero means retry at once", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("0")},
-				retry.Decision{Action: apierrors.ActionRetry}},
+			{retrying.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("0")},
+				retrying.Decision{Action: apierrors.ActionRetry}},
 		}},
 		{"throttle code keeps its action", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(30011), Header: retryAfter("7")},
-				retry.Decision{Action: apierrors.ActionRetryThrottle, Delay: 7 * time.Second, RetryAfter: 7 * time.Second}},
-			{retry.Attempt{Number: 2, Err: apiErr(30011)}, throttleIn(2 * time.Second)},
+			{retrying.Attempt{Number: 1, Err: apiErr(30011), Header: retryAfter("7")},
+				retrying.Decision{Action: apierrors.ActionRetryThrottle, Delay: 7 * time.Second, RetryAfter: 7 * time.Second}},
+			{retrying.Attempt{Number: 2, Err: apiErr(30011)}, throttleIn(2 * time.Second)},
 		}},
 		{"exactly the 30s cap is waited for", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("30")},
-				retry.Decision{Action: apierrors.ActionRetry, Delay: 30 * time.Second, RetryAfter: 30 * time.Second}},
+			{retrying.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("30")},
+				retrying.Decision{Action: apierrors.ActionRetry, Delay: 30 * time.Second, RetryAfter: 30 * time.Second}},
 		}},
 		{"31s is beyond the cap", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("31")},
-				retry.Decision{Action: apierrors.ActionFail, RetryAfter: 31 * time.Second, Cause: retry.ErrRetryAfterTooLong}},
+			{retrying.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("31")},
+				retrying.Decision{Action: apierrors.ActionFail, RetryAfter: 31 * time.Second, Cause: retry.ErrRetryAfterTooLong}},
 		}},
 		{"an hour fails with the hint", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20005), Header: retryAfter("3600")},
-				retry.Decision{Action: apierrors.ActionFail, RetryAfter: time.Hour, Cause: retry.ErrRetryAfterTooLong}},
+			{retrying.Attempt{Number: 1, Err: apiErr(20005), Header: retryAfter("3600")},
+				retrying.Decision{Action: apierrors.ActionFail, RetryAfter: time.Hour, Cause: retry.ErrRetryAfterTooLong}},
 		}},
 		{"fail code reports the hint", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20001), Header: retryAfter("2")},
-				retry.Decision{Action: apierrors.ActionFail, RetryAfter: 2 * time.Second}},
+			{retrying.Attempt{Number: 1, Err: apiErr(20001), Header: retryAfter("2")},
+				retrying.Decision{Action: apierrors.ActionFail, RetryAfter: 2 * time.Second}},
 		}},
 		{"fail code reports even a long hint without a cause", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20001), Header: retryAfter("3600")},
-				retry.Decision{Action: apierrors.ActionFail, RetryAfter: time.Hour}},
+			{retrying.Attempt{Number: 1, Err: apiErr(20001), Header: retryAfter("3600")},
+				retrying.Decision{Action: apierrors.ActionFail, RetryAfter: time.Hour}},
 		}},
 		{"500 on a non-idempotent call reports the hint", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(500), Header: retryAfter("2")},
-				retry.Decision{Action: apierrors.ActionFail, RetryAfter: 2 * time.Second}},
+			{retrying.Attempt{Number: 1, Err: apiErr(500), Header: retryAfter("2")},
+				retrying.Decision{Action: apierrors.ActionFail, RetryAfter: 2 * time.Second}},
 		}},
 		{"last attempt reports the hint", []step{
-			{retry.Attempt{Number: 3, Err: apiErr(20005), Header: retryAfter("2")},
-				retry.Decision{Action: apierrors.ActionFail, RetryAfter: 2 * time.Second}},
+			{retrying.Attempt{Number: 3, Err: apiErr(20005), Header: retryAfter("2")},
+				retrying.Decision{Action: apierrors.ActionFail, RetryAfter: 2 * time.Second}},
 		}},
 		{"session code reports the hint", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(10004), Header: retryAfter("9")},
-				retry.Decision{Action: apierrors.ActionLoginCooldown, RetryAfter: 9 * time.Second}},
+			{retrying.Attempt{Number: 1, Err: apiErr(10004), Header: retryAfter("9")},
+				retrying.Decision{Action: apierrors.ActionLoginCooldown, RetryAfter: 9 * time.Second}},
 		}},
 		{"malformed hint is ignored", []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20005), Header: retryAfter("soon")}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 1, Err: apiErr(20005), Header: retryAfter("soon")}, retryIn(100 * ms)},
 		}},
 	}
 	for _, tt := range tests {
@@ -186,10 +187,10 @@ func TestDecideUsesThePolicysRetryAfterCap(t *testing.T) {
 	p := retry.DefaultPolicy()
 	p.MaxRetryAfter = 2 * time.Minute
 	runSteps(t, p, []step{
-		{retry.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("90")},
-			retry.Decision{Action: apierrors.ActionRetry, Delay: 90 * time.Second, RetryAfter: 90 * time.Second}},
-		{retry.Attempt{Number: 2, Err: apiErr(503), Header: retryAfter("121")},
-			retry.Decision{Action: apierrors.ActionFail, RetryAfter: 121 * time.Second, Cause: retry.ErrRetryAfterTooLong}},
+		{retrying.Attempt{Number: 1, Err: apiErr(503), Header: retryAfter("90")},
+			retrying.Decision{Action: apierrors.ActionRetry, Delay: 90 * time.Second, RetryAfter: 90 * time.Second}},
+		{retrying.Attempt{Number: 2, Err: apiErr(503), Header: retryAfter("121")},
+			retrying.Decision{Action: apierrors.ActionFail, RetryAfter: 121 * time.Second, Cause: retry.ErrRetryAfterTooLong}},
 	})
 }
 
@@ -210,7 +211,7 @@ func TestDecideHandsSessionCodesToTheClient(t *testing.T) {
 			// relogins itself.
 			for _, n := range []int{1, 3, 10} {
 				runSteps(t, retry.DefaultPolicy(), []step{
-					{retry.Attempt{Number: n, Err: apiErr(tt.code)}, retry.Decision{Action: tt.want}},
+					{retrying.Attempt{Number: n, Err: apiErr(tt.code)}, retrying.Decision{Action: tt.want}},
 				})
 			}
 		})
@@ -221,7 +222,7 @@ func TestDecideFailsAtOnceOnFailCodes(t *testing.T) {
 	for _, code := range []apierrors.Code{10000, 10003, 10005, 20001, 20002, 400, 404, 418, 99999} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			runSteps(t, retry.DefaultPolicy(), []step{
-				{retry.Attempt{Number: 1, Err: apiErr(code), Idempotent: true, IdempotencyKey: true}, fail},
+				{retrying.Attempt{Number: 1, Err: apiErr(code), Idempotent: true, IdempotencyKey: true}, fail},
 			})
 		})
 	}
@@ -230,7 +231,7 @@ func TestDecideFailsAtOnceOnFailCodes(t *testing.T) {
 func TestDecideFailsOnANonNumericCode(t *testing.T) {
 	err := &apierrors.APIError{RawCode: "E_BUSY", HTTPStatus: 200}
 	runSteps(t, retry.DefaultPolicy(), []step{
-		{retry.Attempt{Number: 1, Err: err, Idempotent: true}, fail},
+		{retrying.Attempt{Number: 1, Err: err, Idempotent: true}, fail},
 	})
 }
 
@@ -238,18 +239,18 @@ func TestDecideReadsTheCodeOfAnyErrorChain(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want retry.Decision
+		want retrying.Decision
 	}{
 		{"bare Code", apierrors.Code(20005), retryIn(100 * ms)},
 		{"wrapped Code", fmt.Errorf("sending: %w", apierrors.Code(30011)), throttleIn(time.Second)},
-		{"bare session Code", apierrors.Code(10001), retry.Decision{Action: apierrors.ActionRelogin}},
+		{"bare session Code", apierrors.Code(10001), retrying.Decision{Action: apierrors.ActionRelogin}},
 		{"bare fail Code", apierrors.Code(20001), fail},
 		{"wrapped APIError", fmt.Errorf("call: %w", apiErr(503)), retryIn(100 * ms)},
 		{"APIError with a cause", &apierrors.APIError{Code: 20005, Err: io.EOF}, retryIn(100 * ms)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			runSteps(t, retry.DefaultPolicy(), []step{{retry.Attempt{Number: 1, Err: tt.err}, tt.want}})
+			runSteps(t, retry.DefaultPolicy(), []step{{retrying.Attempt{Number: 1, Err: tt.err}, tt.want}})
 		})
 	}
 }
@@ -270,24 +271,24 @@ func TestDecideRetriesDecodeErrorsOnlyWhenIdempotent(t *testing.T) {
 		steps []step
 	}{
 		{"idempotent", []step{
-			{retry.Attempt{Number: 1, Err: decodeErr(), Idempotent: true}, retryIn(100 * ms)},
-			{retry.Attempt{Number: 2, Err: decodeErr(), Idempotent: true}, retryIn(200 * ms)},
-			{retry.Attempt{Number: 3, Err: decodeErr(), Idempotent: true}, fail},
+			{retrying.Attempt{Number: 1, Err: decodeErr(), Idempotent: true}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 2, Err: decodeErr(), Idempotent: true}, retryIn(200 * ms)},
+			{retrying.Attempt{Number: 3, Err: decodeErr(), Idempotent: true}, fail},
 		}},
 		{"not idempotent", []step{
-			{retry.Attempt{Number: 1, Err: decodeErr()}, fail},
+			{retrying.Attempt{Number: 1, Err: decodeErr()}, fail},
 		}},
 		{"not idempotent with idempotency key", []step{
-			{retry.Attempt{Number: 1, Err: decodeErr(), IdempotencyKey: true}, fail},
+			{retrying.Attempt{Number: 1, Err: decodeErr(), IdempotencyKey: true}, fail},
 		}},
 		{"wrapped", []step{
-			{retry.Attempt{Number: 1, Err: fmt.Errorf("get: %w", decodeErr()), Idempotent: true}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 1, Err: fmt.Errorf("get: %w", decodeErr()), Idempotent: true}, retryIn(100 * ms)},
 		}},
 		{"a body that does not fit the result is permanent", []step{
-			{retry.Attempt{Number: 1, Err: mismatch(), Idempotent: true}, fail},
+			{retrying.Attempt{Number: 1, Err: mismatch(), Idempotent: true}, fail},
 		}},
 		{"a result that is not a pointer is permanent", []step{
-			{retry.Attempt{Number: 1, Err: &apierrors.DecodeError{HTTPStatus: 200, Err: &json.InvalidUnmarshalError{}}, Idempotent: true}, fail},
+			{retrying.Attempt{Number: 1, Err: &apierrors.DecodeError{HTTPStatus: 200, Err: &json.InvalidUnmarshalError{}}, Idempotent: true}, fail},
 		}},
 	}
 	for _, tt := range tests {
@@ -303,46 +304,46 @@ func TestDecideOnTransportErrors(t *testing.T) {
 	reset := func() error { return transport(readOp(syscall.ECONNRESET)) }
 	readTimeout := func() error { return transport(readOp(timeoutError{})) }
 	dialTimeout := func() error { return transport(&net.OpError{Op: "dial", Net: "tcp", Err: timeoutError{}}) }
-	timedRetry := func(d time.Duration) retry.Decision {
-		return retry.Decision{Action: apierrors.ActionRetry, Delay: d, Timeout: true}
+	timedRetry := func(d time.Duration) retrying.Decision {
+		return retrying.Decision{Action: apierrors.ActionRetry, Delay: d, Timeout: true}
 	}
 	tests := []struct {
 		name  string
 		steps []step
 	}{
 		{"dial refused retries a POST", []step{
-			{retry.Attempt{Number: 1, Err: dial()}, retryIn(100 * ms)},
-			{retry.Attempt{Number: 2, Err: dial()}, retryIn(200 * ms)},
-			{retry.Attempt{Number: 3, Err: dial()}, fail},
+			{retrying.Attempt{Number: 1, Err: dial()}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 2, Err: dial()}, retryIn(200 * ms)},
+			{retrying.Attempt{Number: 3, Err: dial()}, fail},
 		}},
 		{"dial timeout retries a POST, charged as a timeout", []step{
-			{retry.Attempt{Number: 1, Err: dialTimeout()}, timedRetry(100 * ms)},
+			{retrying.Attempt{Number: 1, Err: dialTimeout()}, timedRetry(100 * ms)},
 		}},
 		{"reset fails a POST without a key", []step{
-			{retry.Attempt{Number: 1, Err: reset()}, fail},
+			{retrying.Attempt{Number: 1, Err: reset()}, fail},
 		}},
 		{"reset retries a POST with an idempotency key", []step{
-			{retry.Attempt{Number: 1, Err: reset(), IdempotencyKey: true}, retryIn(100 * ms)},
-			{retry.Attempt{Number: 2, Err: reset(), IdempotencyKey: true}, retryIn(200 * ms)},
-			{retry.Attempt{Number: 3, Err: reset(), IdempotencyKey: true}, fail},
+			{retrying.Attempt{Number: 1, Err: reset(), IdempotencyKey: true}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 2, Err: reset(), IdempotencyKey: true}, retryIn(200 * ms)},
+			{retrying.Attempt{Number: 3, Err: reset(), IdempotencyKey: true}, fail},
 		}},
 		{"reset retries an idempotent call", []step{
-			{retry.Attempt{Number: 1, Err: reset(), Idempotent: true}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 1, Err: reset(), Idempotent: true}, retryIn(100 * ms)},
 		}},
 		{"read timeout retries an idempotent call, charged as a timeout", []step{
-			{retry.Attempt{Number: 1, Err: readTimeout(), Idempotent: true}, timedRetry(100 * ms)},
+			{retrying.Attempt{Number: 1, Err: readTimeout(), Idempotent: true}, timedRetry(100 * ms)},
 		}},
 		{"read timeout fails a POST without a key", []step{
-			{retry.Attempt{Number: 1, Err: readTimeout()}, fail},
+			{retrying.Attempt{Number: 1, Err: readTimeout()}, fail},
 		}},
 		{"x509 failure never retries", []step{
-			{retry.Attempt{Number: 1, Err: transport(x509.UnknownAuthorityError{}), Idempotent: true, IdempotencyKey: true}, fail},
+			{retrying.Attempt{Number: 1, Err: transport(x509.UnknownAuthorityError{}), Idempotent: true, IdempotencyKey: true}, fail},
 		}},
 		{"no such host never retries", []step{
-			{retry.Attempt{Number: 1, Err: transport(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{IsNotFound: true}}), Idempotent: true}, fail},
+			{retrying.Attempt{Number: 1, Err: transport(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{IsNotFound: true}}), Idempotent: true}, fail},
 		}},
 		{"transport error does not read Retry-After", []step{
-			{retry.Attempt{Number: 1, Err: dial(), Header: retryAfter("3600")}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 1, Err: dial(), Header: retryAfter("3600")}, retryIn(100 * ms)},
 		}},
 	}
 	for _, tt := range tests {
@@ -355,7 +356,7 @@ func TestDecideNeverRetriesOnceTheContextIsDone(t *testing.T) {
 	cancel()
 	expired, cancel2 := context.WithDeadline(context.Background(), time.Unix(0, 0))
 	defer cancel2()
-	attempts := []retry.Attempt{
+	attempts := []retrying.Attempt{
 		{Number: 1, Err: apiErr(20005)},
 		{Number: 1, Err: apiErr(30011), Header: retryAfter("1")},
 		{Number: 1, Err: apiErr(10001)},
@@ -364,14 +365,14 @@ func TestDecideNeverRetriesOnceTheContextIsDone(t *testing.T) {
 	}
 	for _, ctx := range []context.Context{cancelled, expired} {
 		for _, a := range attempts {
-			got := retry.DefaultPolicy().NewRetryer(constRand(0.5)).Decide(ctx, a, now)
-			want := retry.Decision{Action: apierrors.ActionFail, Cause: ctx.Err()}
+			got := retrying.New(retry.DefaultPolicy(), constRand(0.5)).Decide(ctx, a, now)
+			want := retrying.Decision{Action: apierrors.ActionFail, Cause: ctx.Err()}
 			if got != want {
 				t.Errorf("ctx %v, err %v: Decide = %+v, want %+v", ctx.Err(), a.Err, got, want)
 			}
 		}
 	}
-	got := retry.DefaultPolicy().NewRetryer(nil).Decide(cancelled, attempts[0], now)
+	got := retrying.New(retry.DefaultPolicy(), nil).Decide(cancelled, attempts[0], now)
 	if got.Cause != context.Canceled {
 		t.Errorf("Cause = %v, want context.Canceled", got.Cause)
 	}
@@ -385,22 +386,22 @@ func TestDecideFollowsPolicyOverrides(t *testing.T) {
 		steps []step
 	}{
 		{"20001 retried 5 times", retry.DefaultPolicy().Set(20001, retry.Rule{Action: apierrors.ActionRetry, MaxAttempts: 5}), []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20001)}, retryIn(100 * ms)},
-			{retry.Attempt{Number: 2, Err: apiErr(20001)}, retryIn(200 * ms)},
-			{retry.Attempt{Number: 3, Err: apiErr(20001)}, retryIn(400 * ms)},
-			{retry.Attempt{Number: 4, Err: apiErr(20001)}, retryIn(800 * ms)},
-			{retry.Attempt{Number: 5, Err: apiErr(20001)}, fail},
+			{retrying.Attempt{Number: 1, Err: apiErr(20001)}, retryIn(100 * ms)},
+			{retrying.Attempt{Number: 2, Err: apiErr(20001)}, retryIn(200 * ms)},
+			{retrying.Attempt{Number: 3, Err: apiErr(20001)}, retryIn(400 * ms)},
+			{retrying.Attempt{Number: 4, Err: apiErr(20001)}, retryIn(800 * ms)},
+			{retrying.Attempt{Number: 5, Err: apiErr(20001)}, fail},
 		}},
 		{"20005 turned off", retry.DefaultPolicy().SetAction(20005, apierrors.ActionFail), []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20005)}, fail},
+			{retrying.Attempt{Number: 1, Err: apiErr(20005)}, fail},
 		}},
 		{"rule with its own backoff", retry.DefaultPolicy().Set(503, retry.Rule{Action: apierrors.ActionRetry, Backoff: &flat}), []step{
-			{retry.Attempt{Number: 1, Err: apiErr(503)}, retryIn(250 * ms)},
-			{retry.Attempt{Number: 2, Err: apiErr(503)}, retryIn(250 * ms)},
+			{retrying.Attempt{Number: 1, Err: apiErr(503)}, retryIn(250 * ms)},
+			{retrying.Attempt{Number: 2, Err: apiErr(503)}, retryIn(250 * ms)},
 		}},
 		{"policy MaxAttempts 1 never retries", func() *retry.Policy { p := retry.DefaultPolicy(); p.MaxAttempts = 1; return p }(), []step{
-			{retry.Attempt{Number: 1, Err: apiErr(20005)}, fail},
-			{retry.Attempt{Number: 1, Err: &apierrors.TransportError{Err: refusedOpError()}}, fail},
+			{retrying.Attempt{Number: 1, Err: apiErr(20005)}, fail},
+			{retrying.Attempt{Number: 1, Err: &apierrors.TransportError{Err: refusedOpError()}}, fail},
 		}},
 	}
 	for _, tt := range tests {
@@ -410,21 +411,21 @@ func TestDecideFollowsPolicyOverrides(t *testing.T) {
 
 func TestRetryerSharesAScheduleAcrossCodesWithTheSameBackoff(t *testing.T) {
 	runSteps(t, retry.DefaultPolicy(), []step{
-		{retry.Attempt{Number: 1, Err: apiErr(20005)}, retryIn(100 * ms)},
+		{retrying.Attempt{Number: 1, Err: apiErr(20005)}, retryIn(100 * ms)},
 		// A throttle code runs on its own schedule…
-		{retry.Attempt{Number: 2, Err: apiErr(30011)}, throttleIn(time.Second)},
+		{retrying.Attempt{Number: 2, Err: apiErr(30011)}, throttleIn(time.Second)},
 		// …and the ordinary schedule continues where it was, whatever the
 		// code or error kind.
-		{retry.Attempt{Number: 2, Err: apiErr(503)}, retryIn(200 * ms)},
-		{retry.Attempt{Number: 2, Err: &apierrors.TransportError{Err: refusedOpError()}}, retryIn(400 * ms)},
-		{retry.Attempt{Number: 2, Err: apiErr(30011)}, throttleIn(2 * time.Second)},
+		{retrying.Attempt{Number: 2, Err: apiErr(503)}, retryIn(200 * ms)},
+		{retrying.Attempt{Number: 2, Err: &apierrors.TransportError{Err: refusedOpError()}}, retryIn(400 * ms)},
+		{retrying.Attempt{Number: 2, Err: apiErr(30011)}, throttleIn(2 * time.Second)},
 	})
 }
 
 func TestSeparateRetryersDoNotShareScheduleState(t *testing.T) {
 	p := retry.DefaultPolicy()
-	first, second := p.NewRetryer(constRand(0.5)), p.NewRetryer(constRand(0.5))
-	a := func(n int) retry.Attempt { return retry.Attempt{Number: n, Err: apiErr(20005)} }
+	first, second := retrying.New(p, constRand(0.5)), retrying.New(p, constRand(0.5))
+	a := func(n int) retrying.Attempt { return retrying.Attempt{Number: n, Err: apiErr(20005)} }
 	if got := first.Decide(context.Background(), a(1), now); got != retryIn(100*ms) {
 		t.Fatalf("first call, attempt 1: %+v", got)
 	}
@@ -439,9 +440,9 @@ func TestSeparateRetryersDoNotShareScheduleState(t *testing.T) {
 func TestRetryerWithRealRandomnessStaysWithinFullJitter(t *testing.T) {
 	p := retry.DefaultPolicy()
 	for range 1000 {
-		r := p.NewRetryer(nil)
+		r := retrying.New(p, nil)
 		for n, hi := range []time.Duration{200 * ms, 400 * ms} {
-			d := r.Decide(context.Background(), retry.Attempt{Number: n + 1, Err: apiErr(20005)}, now)
+			d := r.Decide(context.Background(), retrying.Attempt{Number: n + 1, Err: apiErr(20005)}, now)
 			if d.Action != apierrors.ActionRetry || d.Delay < 0 || d.Delay > hi {
 				t.Fatalf("attempt %d: %+v, want retry within [0, %v]", n+1, d, hi)
 			}
@@ -450,12 +451,12 @@ func TestRetryerWithRealRandomnessStaysWithinFullJitter(t *testing.T) {
 }
 
 func TestDecideIsSafeWithoutAnErrorOrAContext(t *testing.T) {
-	r := retry.DefaultPolicy().NewRetryer(nil)
+	r := retrying.New(retry.DefaultPolicy(), nil)
 	//nolint:staticcheck // a nil context is the input under test
-	if d := r.Decide(nil, retry.Attempt{Number: 1, Err: apierrors.Code(20005)}, time.Now()); d.Action != apierrors.ActionRetry {
+	if d := r.Decide(nil, retrying.Attempt{Number: 1, Err: apierrors.Code(20005)}, time.Now()); d.Action != apierrors.ActionRetry {
 		t.Errorf("nil ctx: action = %v, want retry", d.Action)
 	}
-	if d := r.Decide(context.Background(), retry.Attempt{Number: 1, Idempotent: true}, time.Now()); d.Action != apierrors.ActionFail {
+	if d := r.Decide(context.Background(), retrying.Attempt{Number: 1, Idempotent: true}, time.Now()); d.Action != apierrors.ActionFail {
 		t.Errorf("nil error: action = %v, want fail", d.Action)
 	}
 }

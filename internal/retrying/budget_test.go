@@ -1,10 +1,11 @@
-package retry_test
+package retrying_test
 
 import (
 	"sync"
 	"sync/atomic"
 	"testing"
 
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -13,7 +14,7 @@ func TestDefaultBudgetIsAWSRetryQuota(t *testing.T) {
 	if got := retry.DefaultBudget(); got != want {
 		t.Fatalf("DefaultBudget() = %+v, want %+v", got, want)
 	}
-	if got := retry.NewBudget(retry.DefaultBudget()).Tokens(); got != 500 {
+	if got := retrying.NewBudget(retry.DefaultBudget()).Tokens(); got != 500 {
 		t.Fatalf("new budget holds %d tokens, want 500", got)
 	}
 }
@@ -29,7 +30,7 @@ func TestBudgetGrantsCapacityDividedByCostThenRefuses(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := retry.NewBudget(retry.DefaultBudget())
+			b := retrying.NewBudget(retry.DefaultBudget())
 			granted := 0
 			for acquired(b, tt.timeout) {
 				granted++
@@ -56,7 +57,7 @@ func TestBudgetGrantsCapacityDividedByCostThenRefuses(t *testing.T) {
 }
 
 func TestBudgetRefusesTimeoutRetryWhenOnlyARetryFits(t *testing.T) {
-	b := retry.NewBudget(retry.DefaultBudget())
+	b := retrying.NewBudget(retry.DefaultBudget())
 	for range 99 {
 		if !acquired(b, false) {
 			t.Fatal("Acquire refused before the budget ran low")
@@ -94,7 +95,7 @@ func TestBudgetSuccessRefundsOneUpToCapacity(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := retry.NewBudget(retry.DefaultBudget())
+			b := retrying.NewBudget(retry.DefaultBudget())
 			for range tt.retries {
 				if !acquired(b, false) {
 					t.Fatal("Acquire refused while filling the scenario")
@@ -111,7 +112,7 @@ func TestBudgetSuccessRefundsOneUpToCapacity(t *testing.T) {
 }
 
 func TestBudgetRefundUnlocksRetryAfterDraining(t *testing.T) {
-	b := retry.NewBudget(retry.DefaultBudget())
+	b := retrying.NewBudget(retry.DefaultBudget())
 	for acquired(b, false) {
 	}
 	for i := 1; i <= 4; i++ {
@@ -129,7 +130,7 @@ func TestBudgetRefundUnlocksRetryAfterDraining(t *testing.T) {
 func TestDisabledBudgetAlwaysAllowsAndKeepsItsTokens(t *testing.T) {
 	cfg := retry.DefaultBudget()
 	cfg.Disabled = true
-	b := retry.NewBudget(cfg)
+	b := retrying.NewBudget(cfg)
 	for i := range 1000 {
 		if !acquired(b, i%2 == 0) {
 			t.Fatalf("disabled budget refused Acquire #%d", i+1)
@@ -143,7 +144,7 @@ func TestDisabledBudgetAlwaysAllowsAndKeepsItsTokens(t *testing.T) {
 
 func TestZeroBudgetConfigAllowsEveryRetry(t *testing.T) {
 	// The zero BudgetConfig is documented as a disabled budget.
-	b := retry.NewBudget(retry.BudgetConfig{})
+	b := retrying.NewBudget(retry.BudgetConfig{})
 	for i := range 1000 {
 		if !acquired(b, i%2 == 0) {
 			t.Fatalf("zero-config budget refused Acquire #%d", i+1)
@@ -155,7 +156,7 @@ func TestZeroBudgetConfigAllowsEveryRetry(t *testing.T) {
 }
 
 func TestNilBudgetAllowsEveryRetry(t *testing.T) {
-	var b *retry.Budget
+	var b *retrying.Budget
 	for range 1000 {
 		if !acquired(b, false) || !acquired(b, true) {
 			t.Fatal("nil budget refused a retry")
@@ -169,7 +170,7 @@ func TestNilBudgetAllowsEveryRetry(t *testing.T) {
 
 func TestBudgetConcurrentAcquireNeverOverdraws(t *testing.T) {
 	const goroutines, triesEach = 100, 5
-	b := retry.NewBudget(retry.DefaultBudget())
+	b := retrying.NewBudget(retry.DefaultBudget())
 	var granted atomic.Int64
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -196,7 +197,7 @@ func TestBudgetConcurrentAcquireNeverOverdraws(t *testing.T) {
 }
 
 func TestBudgetConcurrentSuccessNeverExceedsCapacity(t *testing.T) {
-	b := retry.NewBudget(retry.DefaultBudget())
+	b := retrying.NewBudget(retry.DefaultBudget())
 	for range 10 {
 		acquired(b, false) // 450 left
 	}
@@ -215,7 +216,7 @@ func TestBudgetConcurrentSuccessNeverExceedsCapacity(t *testing.T) {
 }
 
 // acquired reports whether Acquire granted a retry.
-func acquired(b *retry.Budget, timeout bool) bool {
+func acquired(b *retrying.Budget, timeout bool) bool {
 	_, ok := b.Acquire(timeout)
 	return ok
 }
@@ -224,7 +225,7 @@ func acquired(b *retry.Budget, timeout bool) bool {
 // TestTokenRateLimit "retrieve" case: a 10-token bucket, retries of cost 5,
 // one released, one refused, then 5 tokens added.
 func TestBudgetTokenRateLimitVector(t *testing.T) {
-	b := retry.NewBudget(retry.BudgetConfig{Capacity: 10, RetryCost: 5, TimeoutCost: 10, SuccessRefund: 5})
+	b := retrying.NewBudget(retry.BudgetConfig{Capacity: 10, RetryCost: 5, TimeoutCost: 10, SuccessRefund: 5})
 	steps := []struct {
 		name    string
 		do      func() bool // false when refused
@@ -267,7 +268,7 @@ func TestBudgetReleaseGivesBackWhatAcquireTook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := retry.NewBudget(retry.DefaultBudget())
+			b := retrying.NewBudget(retry.DefaultBudget())
 			for range tt.drain {
 				acquired(b, false)
 			}
@@ -284,7 +285,7 @@ func TestBudgetReleaseGivesBackWhatAcquireTook(t *testing.T) {
 }
 
 func TestBudgetReleaseNeverExceedsCapacity(t *testing.T) {
-	b := retry.NewBudget(retry.DefaultBudget())
+	b := retrying.NewBudget(retry.DefaultBudget())
 	b.Release(5)
 	b.Release(10)
 	if got := b.Tokens(); got != 500 {
@@ -295,13 +296,13 @@ func TestBudgetReleaseNeverExceedsCapacity(t *testing.T) {
 func TestDisabledBudgetAcquiresNothingAndReleasesNothing(t *testing.T) {
 	cfg := retry.DefaultBudget()
 	cfg.Disabled = true
-	b := retry.NewBudget(cfg)
+	b := retrying.NewBudget(cfg)
 	cost, ok := b.Acquire(true)
 	if cost != 0 || !ok {
 		t.Fatalf("Acquire = %d, %v; want 0, true", cost, ok)
 	}
 	b.Release(10)
-	var nilBudget *retry.Budget
+	var nilBudget *retrying.Budget
 	nilBudget.Release(5) // must not panic
 	if got := b.Tokens(); got != 500 {
 		t.Fatalf("Tokens() = %d, want 500", got)

@@ -1,22 +1,15 @@
-package retry
+package retrying
 
 import (
 	"context"
 	"encoding/json"
 	stderrors "errors"
+	"github.com/devcloud/devcloud-go/retry"
 	"net/http"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
 )
-
-// ErrBudgetExhausted is the cause attached to a call's last error when the
-// client's retry budget had no tokens left for another retry.
-var ErrBudgetExhausted = stderrors.New("retry budget exhausted")
-
-// ErrRetryAfterTooLong is the cause attached when the server asked for a
-// longer wait than the policy's MaxRetryAfter.
-var ErrRetryAfterTooLong = stderrors.New("server's Retry-After exceeds the policy's cap")
 
 // Attempt describes a finished, failed attempt for a Retryer to judge.
 type Attempt struct {
@@ -57,14 +50,14 @@ type Decision struct {
 // backoff schedules, so a call's retries grow while another call's start
 // afresh. It is not safe for concurrent use.
 type Retryer struct {
-	p         *Policy
+	p         *retry.Policy
 	rnd       func() float64
-	schedules map[Backoff]*Schedule
+	schedules map[retry.Backoff]*Schedule
 }
 
-// NewRetryer returns a Retryer for one call. rnd supplies the jitter's
+// New returns a Retryer applying p for one call. rnd supplies the jitter's
 // randomness in [0, 1); nil uses math/rand/v2.
-func (p *Policy) NewRetryer(rnd func() float64) *Retryer {
+func New(p *retry.Policy, rnd func() float64) *Retryer {
 	return &Retryer{p: p, rnd: rnd}
 }
 
@@ -134,13 +127,13 @@ func (r *Retryer) decideCode(code apierrors.Code, a Attempt, now time.Time) Deci
 // retry decides a retry on schedule b unless the attempts are used up or the
 // server's Retry-After is beyond the cap; a Retry-After within the cap
 // replaces the schedule's delay.
-func (r *Retryer) retry(action apierrors.Action, b Backoff, maxAttempts int, a Attempt, ra *time.Duration) Decision {
+func (r *Retryer) retry(action apierrors.Action, b retry.Backoff, maxAttempts int, a Attempt, ra *time.Duration) Decision {
 	if a.Number >= maxAttempts {
 		return Decision{Action: apierrors.ActionFail, RetryAfter: deref(ra)}
 	}
 	if ra != nil {
 		if *ra > r.p.MaxRetryAfter {
-			return Decision{Action: apierrors.ActionFail, RetryAfter: *ra, Cause: ErrRetryAfterTooLong}
+			return Decision{Action: apierrors.ActionFail, RetryAfter: *ra, Cause: retry.ErrRetryAfterTooLong}
 		}
 		// The schedule still advances, so a later retry without a hint
 		// keeps growing.
@@ -150,14 +143,14 @@ func (r *Retryer) retry(action apierrors.Action, b Backoff, maxAttempts int, a A
 	return Decision{Action: action, Delay: r.schedule(b).Next()}
 }
 
-func (r *Retryer) schedule(b Backoff) *Schedule {
+func (r *Retryer) schedule(b retry.Backoff) *Schedule {
 	if s, ok := r.schedules[b]; ok {
 		return s
 	}
 	if r.schedules == nil {
-		r.schedules = make(map[Backoff]*Schedule, 1)
+		r.schedules = make(map[retry.Backoff]*Schedule, 1)
 	}
-	s := b.Schedule(r.rnd)
+	s := NewSchedule(b, r.rnd)
 	r.schedules[b] = s
 	return s
 }

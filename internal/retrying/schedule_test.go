@@ -1,4 +1,4 @@
-package retry_test
+package retrying_test
 
 import (
 	"math"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/devcloud/devcloud-go/internal/retrying"
 	"github.com/devcloud/devcloud-go/retry"
 )
 
@@ -16,7 +17,7 @@ func constRand(v float64) func() float64 { return func() float64 { return v } }
 
 // draws returns the first n delays of b's schedule.
 func draws(b retry.Backoff, rnd func() float64, n int) []time.Duration {
-	s := b.Schedule(rnd)
+	s := retrying.NewSchedule(b, rnd)
 	out := make([]time.Duration, n)
 	for i := range out {
 		out[i] = s.Next()
@@ -168,7 +169,7 @@ func TestScheduleHonoursOtherMultipliers(t *testing.T) {
 func TestSchedulesOfOneBackoffAreIndependent(t *testing.T) {
 	b := retry.DefaultBackoff()
 	b.Jitter = 0
-	s1, s2 := b.Schedule(nil), b.Schedule(nil)
+	s1, s2 := retrying.NewSchedule(b, nil), retrying.NewSchedule(b, nil)
 	s1.Next()
 	s1.Next()
 	if got := s2.Next(); got != 100*ms {
@@ -191,7 +192,7 @@ func TestScheduleWithRealRandomnessStaysWithinZeroAndMax(t *testing.T) {
 	for _, src := range sources {
 		t.Run(src.name, func(t *testing.T) {
 			b := retry.DefaultBackoff()
-			s := b.Schedule(src.rnd)
+			s := retrying.NewSchedule(b, src.rnd)
 			interval := b.Initial
 			var atMax int
 			for i := range n {

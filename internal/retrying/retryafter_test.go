@@ -1,11 +1,11 @@
-package retry_test
+package retrying_test
 
 import (
 	"net/http"
 	"testing"
 	"time"
 
-	"github.com/devcloud/devcloud-go/retry"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 )
 
 // now is a Thursday, so the HTTP-date forms below name the right weekday.
@@ -43,7 +43,7 @@ func TestParseRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := retry.ParseRetryAfter(tt.value, now)
+			got, ok := retrying.ParseRetryAfter(tt.value, now)
 			if got != tt.want || ok != tt.wantOK {
 				t.Fatalf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tt.value, got, ok, tt.want, tt.wantOK)
 			}
@@ -62,7 +62,7 @@ func TestParseRetryAfterReadsDatesRelativeToNow(t *testing.T) {
 		// A clock in another zone reads the same instant.
 		{now.In(time.FixedZone("CST", 8*3600)), time.Minute},
 	} {
-		got, ok := retry.ParseRetryAfter(value, tt.now)
+		got, ok := retrying.ParseRetryAfter(value, tt.now)
 		if !ok || got != tt.want {
 			t.Errorf("ParseRetryAfter(%q, %v) = %v, %v; want %v, true", value, tt.now, got, ok, tt.want)
 		}
@@ -91,7 +91,7 @@ func TestRetryAfterMeasuresDatesOnTheServersClock(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := retry.RetryAfter(tt.header, now)
+			got, ok := retrying.RetryAfter(tt.header, now)
 			if got != tt.want || ok != tt.wantOK {
 				t.Fatalf("RetryAfter = %v, %v; want %v, %v", got, ok, tt.want, tt.wantOK)
 			}
@@ -100,7 +100,7 @@ func TestRetryAfterMeasuresDatesOnTheServersClock(t *testing.T) {
 }
 
 func TestParseRetryAfterClampsSecondsBeyondInt64(t *testing.T) {
-	got, ok := retry.ParseRetryAfter("99999999999999999999", now)
+	got, ok := retrying.ParseRetryAfter("99999999999999999999", now)
 	if !ok || got != year {
 		t.Fatalf("ParseRetryAfter(20 nines) = %v, %v; want %v, true", got, ok, year)
 	}
@@ -108,7 +108,7 @@ func TestParseRetryAfterClampsSecondsBeyondInt64(t *testing.T) {
 
 func TestParseRetryAfterTakesDigitsOnly(t *testing.T) {
 	for _, v := range []string{"+5", "5s", "1.5", "0x10"} {
-		if d, ok := retry.ParseRetryAfter(v, time.Now()); ok {
+		if d, ok := retrying.ParseRetryAfter(v, time.Now()); ok {
 			t.Errorf("ParseRetryAfter(%q) = %v, true; want malformed", v, d)
 		}
 	}

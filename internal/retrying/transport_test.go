@@ -1,4 +1,4 @@
-package retry_test
+package retrying_test
 
 import (
 	"context"
@@ -18,7 +18,7 @@ import (
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
-	"github.com/devcloud/devcloud-go/retry"
+	"github.com/devcloud/devcloud-go/internal/retrying"
 )
 
 // timeoutError is a net.Error that timed out, like an i/o deadline.
@@ -43,45 +43,45 @@ func TestClassifyTransport(t *testing.T) {
 	tests := []struct {
 		name        string
 		err         error
-		wantClass   retry.TransportClass
+		wantClass   retrying.TransportClass
 		wantTimeout bool
 	}{
-		{"dial refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, retry.NotSent, false},
-		{"dial refused via syscall error", refusedOpError(), retry.NotSent, false},
-		{"dial refused in url.Error", inURL(refusedOpError()), retry.NotSent, false},
-		{"dial refused in TransportError", &apierrors.TransportError{Method: "POST", Err: inURL(refusedOpError())}, retry.NotSent, false},
-		{"dial with a bad address", &net.OpError{Op: "dial", Net: "tcp", Err: &net.AddrError{Err: "missing port", Addr: "api.example"}}, retry.NotSent, false},
-		{"dial timeout", &net.OpError{Op: "dial", Net: "tcp", Err: timeoutError{}}, retry.NotSent, true},
-		{"DNS no such host", notFound, retry.Permanent, false},
-		{"DNS no such host in dial OpError", &net.OpError{Op: "dial", Net: "tcp", Err: notFound}, retry.Permanent, false},
-		{"DNS no such host in url.Error", inURL(&net.OpError{Op: "dial", Net: "tcp", Err: notFound}), retry.Permanent, false},
-		{"DNS timeout while dialling", &net.OpError{Op: "dial", Net: "tcp", Err: dnsTimeout}, retry.NotSent, true},
-		{"x509 unknown authority", x509.UnknownAuthorityError{}, retry.Permanent, false},
-		{"x509 unknown authority in url.Error", inURL(x509.UnknownAuthorityError{}), retry.Permanent, false},
-		{"x509 hostname mismatch", x509.HostnameError{Host: "api.example"}, retry.Permanent, false},
-		{"x509 hostname mismatch in url.Error", inURL(x509.HostnameError{Host: "api.example"}), retry.Permanent, false},
-		{"x509 expired certificate", x509.CertificateInvalidError{Reason: x509.Expired}, retry.Permanent, false},
-		{"tls verification error", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, retry.Permanent, false},
-		{"tls verification error in url.Error", inURL(&tls.CertificateVerificationError{Err: x509.HostnameError{Host: "h"}}), retry.Permanent, false},
-		{"tls record header (TLS to a plain-HTTP port)", inURL(tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), retry.Permanent, false},
-		{"EOF on read", readOp(io.EOF), retry.MaybeSent, false},
-		{"EOF on read in url.Error", inURL(readOp(io.EOF)), retry.MaybeSent, false},
-		{"reset on read", readOp(syscall.ECONNRESET), retry.MaybeSent, false},
-		{"reset on read in url.Error", inURL(readOp(syscall.ECONNRESET)), retry.MaybeSent, false},
-		{"broken pipe on write", &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}, retry.MaybeSent, false},
-		{"bare EOF", io.EOF, retry.MaybeSent, false},
-		{"bare unexpected EOF", io.ErrUnexpectedEOF, retry.MaybeSent, false},
-		{"net.Error that timed out", timeoutError{}, retry.MaybeSent, true},
-		{"read timeout", readOp(timeoutError{}), retry.MaybeSent, true},
-		{"read timeout in url.Error", inURL(readOp(timeoutError{})), retry.MaybeSent, true},
-		{"context.DeadlineExceeded", context.DeadlineExceeded, retry.MaybeSent, true},
-		{"wrapped context.DeadlineExceeded", fmt.Errorf("awaiting headers: %w", context.DeadlineExceeded), retry.MaybeSent, true},
-		{"context.DeadlineExceeded in url.Error", inURL(context.DeadlineExceeded), retry.MaybeSent, true},
-		{"unrelated error", errors.New("boom"), retry.MaybeSent, false},
+		{"dial refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, retrying.NotSent, false},
+		{"dial refused via syscall error", refusedOpError(), retrying.NotSent, false},
+		{"dial refused in url.Error", inURL(refusedOpError()), retrying.NotSent, false},
+		{"dial refused in TransportError", &apierrors.TransportError{Method: "POST", Err: inURL(refusedOpError())}, retrying.NotSent, false},
+		{"dial with a bad address", &net.OpError{Op: "dial", Net: "tcp", Err: &net.AddrError{Err: "missing port", Addr: "api.example"}}, retrying.NotSent, false},
+		{"dial timeout", &net.OpError{Op: "dial", Net: "tcp", Err: timeoutError{}}, retrying.NotSent, true},
+		{"DNS no such host", notFound, retrying.Permanent, false},
+		{"DNS no such host in dial OpError", &net.OpError{Op: "dial", Net: "tcp", Err: notFound}, retrying.Permanent, false},
+		{"DNS no such host in url.Error", inURL(&net.OpError{Op: "dial", Net: "tcp", Err: notFound}), retrying.Permanent, false},
+		{"DNS timeout while dialling", &net.OpError{Op: "dial", Net: "tcp", Err: dnsTimeout}, retrying.NotSent, true},
+		{"x509 unknown authority", x509.UnknownAuthorityError{}, retrying.Permanent, false},
+		{"x509 unknown authority in url.Error", inURL(x509.UnknownAuthorityError{}), retrying.Permanent, false},
+		{"x509 hostname mismatch", x509.HostnameError{Host: "api.example"}, retrying.Permanent, false},
+		{"x509 hostname mismatch in url.Error", inURL(x509.HostnameError{Host: "api.example"}), retrying.Permanent, false},
+		{"x509 expired certificate", x509.CertificateInvalidError{Reason: x509.Expired}, retrying.Permanent, false},
+		{"tls verification error", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, retrying.Permanent, false},
+		{"tls verification error in url.Error", inURL(&tls.CertificateVerificationError{Err: x509.HostnameError{Host: "h"}}), retrying.Permanent, false},
+		{"tls record header (TLS to a plain-HTTP port)", inURL(tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}), retrying.Permanent, false},
+		{"EOF on read", readOp(io.EOF), retrying.MaybeSent, false},
+		{"EOF on read in url.Error", inURL(readOp(io.EOF)), retrying.MaybeSent, false},
+		{"reset on read", readOp(syscall.ECONNRESET), retrying.MaybeSent, false},
+		{"reset on read in url.Error", inURL(readOp(syscall.ECONNRESET)), retrying.MaybeSent, false},
+		{"broken pipe on write", &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}, retrying.MaybeSent, false},
+		{"bare EOF", io.EOF, retrying.MaybeSent, false},
+		{"bare unexpected EOF", io.ErrUnexpectedEOF, retrying.MaybeSent, false},
+		{"net.Error that timed out", timeoutError{}, retrying.MaybeSent, true},
+		{"read timeout", readOp(timeoutError{}), retrying.MaybeSent, true},
+		{"read timeout in url.Error", inURL(readOp(timeoutError{})), retrying.MaybeSent, true},
+		{"context.DeadlineExceeded", context.DeadlineExceeded, retrying.MaybeSent, true},
+		{"wrapped context.DeadlineExceeded", fmt.Errorf("awaiting headers: %w", context.DeadlineExceeded), retrying.MaybeSent, true},
+		{"context.DeadlineExceeded in url.Error", inURL(context.DeadlineExceeded), retrying.MaybeSent, true},
+		{"unrelated error", errors.New("boom"), retrying.MaybeSent, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			class, timeout := retry.ClassifyTransport(context.Background(), tt.err)
+			class, timeout := retrying.ClassifyTransport(context.Background(), tt.err)
 			if class != tt.wantClass || timeout != tt.wantTimeout {
 				t.Fatalf("ClassifyTransport(%v) = %v, %v; want %v, %v", tt.err, class, timeout, tt.wantClass, tt.wantTimeout)
 			}
@@ -106,8 +106,8 @@ func TestClassifyTransportIsContextDoneOnceTheCallerLeft(t *testing.T) {
 	}
 	for _, ctx := range []context.Context{cancelled, expired} {
 		for _, err := range errs {
-			class, timeout := retry.ClassifyTransport(ctx, err)
-			if class != retry.ContextDone || timeout {
+			class, timeout := retrying.ClassifyTransport(ctx, err)
+			if class != retrying.ContextDone || timeout {
 				t.Errorf("ctx %v, err %v: got %v, %v; want ContextDone, false", ctx.Err(), err, class, timeout)
 			}
 		}
@@ -116,8 +116,8 @@ func TestClassifyTransportIsContextDoneOnceTheCallerLeft(t *testing.T) {
 
 func TestClassifyTransportAcceptsNilContext(t *testing.T) {
 	//lint:ignore SA1012 ClassifyTransport documents a nil-safe ctx check
-	class, timeout := retry.ClassifyTransport(nil, readOp(timeoutError{}))
-	if class != retry.MaybeSent || !timeout {
+	class, timeout := retrying.ClassifyTransport(nil, readOp(timeoutError{}))
+	if class != retrying.MaybeSent || !timeout {
 		t.Fatalf("got %v, %v; want MaybeSent, true", class, timeout)
 	}
 }
@@ -159,7 +159,7 @@ func TestClassifyTransportOfRealFailures(t *testing.T) {
 		name string
 		do   func(addr string) error
 		addr string
-		want retry.TransportClass
+		want retrying.TransportClass
 	}{
 		{"net.Dial to a closed loopback port", func(addr string) error {
 			c, err := net.Dial("tcp", addr)
@@ -167,23 +167,23 @@ func TestClassifyTransportOfRealFailures(t *testing.T) {
 				c.Close()
 			}
 			return err
-		}, closedAddr(t), retry.NotSent},
+		}, closedAddr(t), retrying.NotSent},
 		{"HTTP POST to a closed loopback port", func(addr string) error {
 			_, err := noKeepAlive.Post("http://"+addr+"/x", "application/json", nil)
 			return err
-		}, closedAddr(t), retry.NotSent},
+		}, closedAddr(t), retrying.NotSent},
 		{"HTTP POST answered by a hang-up", func(addr string) error {
 			_, err := noKeepAlive.Post(addr+"/x", "application/json", nil)
 			return err
-		}, hangUp.URL, retry.MaybeSent},
+		}, hangUp.URL, retrying.MaybeSent},
 		{"HTTPS to a server with an untrusted certificate", func(addr string) error {
 			_, err := noKeepAlive.Get(addr)
 			return err
-		}, tlsServer.URL, retry.Permanent},
+		}, tlsServer.URL, retrying.Permanent},
 		{"HTTPS to a server whose certificate names another host", func(addr string) error {
 			_, err := wrongName.Get(addr)
 			return err
-		}, tlsServer.URL, retry.Permanent},
+		}, tlsServer.URL, retrying.Permanent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -191,7 +191,7 @@ func TestClassifyTransportOfRealFailures(t *testing.T) {
 			if err == nil {
 				t.Fatal("request succeeded, want a transport error")
 			}
-			class, timeout := retry.ClassifyTransport(context.Background(), err)
+			class, timeout := retrying.ClassifyTransport(context.Background(), err)
 			if class != tt.want || timeout {
 				t.Fatalf("ClassifyTransport(%v) = %v, %v; want %v, false", err, class, timeout, tt.want)
 			}
@@ -207,7 +207,7 @@ func TestClassifyTransportOfHTTPSToPlainHTTPServerIsPermanent(t *testing.T) {
 	if !errors.Is(err, http.ErrSchemeMismatch) {
 		t.Fatalf("err = %v, want http.ErrSchemeMismatch", err)
 	}
-	if class, _ := retry.ClassifyTransport(context.Background(), err); class != retry.Permanent {
+	if class, _ := retrying.ClassifyTransport(context.Background(), err); class != retrying.Permanent {
 		t.Fatalf("ClassifyTransport(%v) = %v, want Permanent", err, class)
 	}
 }
