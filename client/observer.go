@@ -109,13 +109,14 @@ type RequestInfo struct {
 
 // WaitInfo is a sleep the client is about to make.
 type WaitInfo struct {
-	// Action says why: ActionRetry and ActionRetryThrottle before a retry,
-	// ActionLoginCooldown before a login after a failed one.
+	// Action says why: ActionRetry and ActionRetryThrottle before a retry
+	// (Poll's waits between its calls included), ActionLoginCooldown before
+	// a login after a failed one.
 	Action apierrors.Action
 	// Delay is how long the client sleeps, unless the context ends first.
 	Delay time.Duration
 	// Attempt is the number of the attempt whose failure is waited out, 0
-	// for a login cool-down.
+	// for a login cool-down and for Poll's waits, which come between calls.
 	Attempt int
 	// Err is the failure waited out.
 	Err error

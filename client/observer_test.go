@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/devcloud/devcloud-go/client"
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -256,5 +257,38 @@ func TestLogLinesCarryTheCallsContext(t *testing.T) {
 	}
 	if !slices.Equal(scopes, want) {
 		t.Errorf("log records %q, want %q", scopes, want)
+	}
+}
+
+func TestObserverSeesPollsWaitsBetweenItsCalls(t *testing.T) {
+	clk := mock.NewFakeClock()
+	m, lp := eventsEndpoint(t, mock.WithPlatformClock(clk))
+	var (
+		mu    sync.Mutex
+		waits []time.Duration
+		calls int
+	)
+	c := mockClient(t, m, client.WithClock(clk), client.WithObserver(client.Observer{
+		CallEnd: func(context.Context, client.CallResult) { mu.Lock(); calls++; mu.Unlock() },
+		Wait: func(_ context.Context, w client.WaitInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			if w.Action != apierrors.ActionRetry || w.Attempt != 0 || w.Err == nil {
+				t.Errorf("Poll's wait %+v, want a retry between calls, with the failure waited out", w)
+			}
+			waits = append(waits, w.Delay)
+		},
+	}))
+	lp.Push(mock.Code(503), mock.Code(20005), batch("c1", "a"))
+	for _, err := range client.Poll(context.Background(), c, "GET", "/v1/events", nil, client.PollOptions[eventBatch]{Hold: hold}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if want := clk.Sleeps(); len(want) != 2 || !slices.Equal(waits, want) || calls != 3 {
+		t.Errorf("waits %v over %d calls, want the sleeps %v over 3", waits, calls, want)
 	}
 }

@@ -117,6 +117,7 @@ func Poll[T any](ctx context.Context, c *Client, method, path string, in any, op
 				yield(zero, err)
 				return
 			}
+			c.wait(ctx, WaitInfo{Action: apierrors.ActionRetry, Delay: wait, Err: err})
 			if serr := c.clock.Sleep(ctx, wait); serr != nil {
 				yield(zero, stopped(err, serr))
 				return
