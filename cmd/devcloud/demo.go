@@ -139,16 +139,17 @@ try next:
 
 // wrap writes text and then tail after prefix, wrapped at word boundaries
 // to tableWidth columns, continuation lines indented as far as the prefix;
-// tail is never split.
+// tail is never split. It counts bytes, not runes, so a line with a µ or
+// an arrow fits tableWidth for tools that count either.
 func wrap(w io.Writer, prefix, text, tail string) {
-	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	indent := strings.Repeat(" ", len(prefix))
 	line := prefix
 	words := strings.Fields(text)
 	if tail != "" {
 		words = append(words, tail)
 	}
 	for i, word := range words {
-		if i > 0 && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > tableWidth {
+		if i > 0 && len(line)+1+len(word) > tableWidth {
 			fmt.Fprintln(w, line)
 			line = indent + word
 			continue
