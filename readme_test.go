@@ -69,3 +69,26 @@ func TestReadmeStartsWithTheTwoCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeChangelogRenamesSomething keeps each changelog row honest: the
+// old name differs from the new one.
+func TestReadmeChangelogRenamesSomething(t *testing.T) {
+	_, log, ok := strings.Cut(readme(t), "\n## Changelog\n")
+	if !ok {
+		t.Fatal("README has no Changelog section")
+	}
+	rows := 0
+	for _, l := range strings.Split(log, "\n") {
+		cells := strings.Split(l, "|")
+		if len(cells) < 4 || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") || strings.TrimSpace(cells[1]) == "old" {
+			continue
+		}
+		rows++
+		if old, new := strings.TrimSpace(cells[1]), strings.TrimSpace(cells[2]); strings.HasPrefix(new, old) {
+			t.Errorf("changelog row renames %s to itself: %s", old, l)
+		}
+	}
+	if rows < 10 {
+		t.Errorf("changelog has %d rows, want at least 10", rows)
+	}
+}
