@@ -188,6 +188,7 @@ func TestReadmeGoSnippetsCompileOnTheirOwn(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	t.Logf("%d Go blocks of README.md, each compiled on its own", len(snippets))
 	for _, args := range [][]string{{"vet", "."}, {"test", "-count=1", "."}} {
 		cmd := exec.Command("go", args...)
 		cmd.Dir = dir

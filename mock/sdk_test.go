@@ -134,6 +134,7 @@ func TestMockSessionStormCostsOneRelogin(t *testing.T) {
 			if ok.Load() != callers {
 				t.Errorf("%d of %d calls succeeded", ok.Load(), callers)
 			}
+			t.Logf("%d goroutines: %d successes, %d logins (the first and one relogin)", callers, ok.Load(), m.Logins())
 			m.AssertLogins(t, 2) // the first login and one relogin
 		})
 	}

@@ -109,6 +109,7 @@ func TestTheSecretIsNeverPrinted(t *testing.T) {
 	t.Setenv(envSecret, canary)
 	t.Setenv(envAppID, "app")
 	t.Setenv(envBaseURL, "")
+	lines := 0
 	for _, args := range [][]string{
 		{"call", "-h"},
 		{"call", "--help"},
@@ -127,7 +128,9 @@ func TestTheSecretIsNeverPrinted(t *testing.T) {
 		if strings.Contains(out+errOut, canary) {
 			t.Errorf("%q (exit %d) printed the secret:\n%s%s", args, code, out, errOut)
 		}
+		lines++
 	}
+	t.Logf("%d help and wrong command lines, the secret in none of their output", lines)
 	_, help, _ := cli(t, "", "call", "-h")
 	if !strings.Contains(help, "set from $DEVCLOUD_SECRET when not given") {
 		t.Errorf("call -h does not say where the secret comes from:\n%s", help)
@@ -199,11 +202,15 @@ func TestCodesFitsOneHundredColumns(t *testing.T) {
 	if code != exitOK || len(lines) < 73 {
 		t.Fatalf("exit %d, %d lines", code, len(lines))
 	}
+	widest := 0
 	for _, l := range lines {
-		if n := utf8.RuneCountInString(l); n > tableWidth {
+		n := utf8.RuneCountInString(l)
+		widest = max(widest, n)
+		if n > tableWidth {
 			t.Errorf("line of %d columns: %s", n, l)
 		}
 	}
+	t.Logf("codes: %d lines, the widest %d columns", len(lines), widest)
 	if !strings.HasPrefix(lines[0], "CODE   NAME") || !strings.Contains(out, "20005  SendMessageTimeout ") {
 		t.Errorf("table =\n%s", out)
 	}
