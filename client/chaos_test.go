@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -168,9 +167,11 @@ func TestChaosNoCallFailsOnACondemnedToken(t *testing.T) {
 					v, _ := samples.LoadOrStore(fmt.Sprintf("%T", err), new(atomic.Int64))
 					v.(*atomic.Int64).Add(1)
 					// A refused request of the call's own, not a login
-					// failure (a cool-down) reported instead.
-					var ae *apierrors.APIError
-					if !errors.As(err, &ae) || ae.Code.Action() != apierrors.ActionRelogin {
+					// failure (a cool-down) reported instead: errors.As
+					// would find the session code that started a
+					// cool-down inside a LoginCooldownError.
+					ae, ok := err.(*apierrors.APIError)
+					if !ok || ae.Code.Action() != apierrors.ActionRelogin {
 						continue
 					}
 					sessionFailed.Add(1)
