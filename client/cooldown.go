@@ -55,6 +55,10 @@ func (c *cooldown) loggedIn() {
 	c.until, c.err = time.Time{}, nil
 }
 
+// lift ends the cool-down at once: what started it turned out not to be a
+// failure.
+func (c *cooldown) lift() { c.until, c.err = time.Time{}, nil }
+
 // proven starts the schedule afresh: a session worked.
 func (c *cooldown) proven() { c.schedule = nil }
 

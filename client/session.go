@@ -60,6 +60,12 @@ type sessions struct {
 	// provenGen is the newest generation a call succeeded with: a session
 	// that worked and later dies was revoked, not refused at birth.
 	provenGen atomic.Uint64
+	// refusedGen is the generation whose refusal at birth started the
+	// cool-down (0: none), refusal that refusal's error: a success with
+	// that session, processed later, shows it was revoked after it had
+	// worked, not refused, and lifts the cool-down it started.
+	refusedGen atomic.Uint64
+	refusal    error
 
 	// life ends at Close; every login runs under it.
 	life context.Context
@@ -205,7 +211,8 @@ func (s *sessions) planRefresh(sess Session, issued time.Time) {
 // every session costs a login per cool-down, not one per call. All in one
 // step, so no caller slips a login in between.
 func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, rejected bool) {
-	if ae, ok := err.(*apierrors.APIError); ok {
+	ae, isAPI := err.(*apierrors.APIError)
+	if isAPI {
 		cp := *ae // the call goes on to label its own error
 		err = &cp
 	}
@@ -221,21 +228,36 @@ func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, re
 	}
 	s.cool.fail(s.clock.Now(), err)
 	s.streak.Store(true)
+	if isAPI { // a pointer: the cool-down's error is compared with it
+		s.refusedGen.Store(gen)
+		s.refusal = err
+	}
 	return true, true
 }
 
 // proven records that a call succeeded with the session of generation
-// gen: the cool-down schedule starts afresh.
+// gen: the cool-down schedule starts afresh. When gen was judged refused at
+// birth, the success was only processed after the refusal (many calls were
+// in flight on the session when the platform revoked it): the session
+// worked, so the cool-down its refusal started is lifted, unless a failed
+// login has started one of its own since.
 func (s *sessions) proven(gen uint64) {
 	for p := s.provenGen.Load(); gen > p && !s.provenGen.CompareAndSwap(p, gen); p = s.provenGen.Load() {
 	}
-	if !s.streak.Load() {
+	if !s.streak.Load() && s.refusedGen.Load() == 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cool.proven()
 	s.streak.Store(false)
+	if r := s.refusedGen.Load(); r != 0 && gen >= r {
+		if s.cool.err == s.refusal {
+			s.cool.lift()
+		}
+		s.refusedGen.Store(0)
+		s.refusal = nil
+	}
 }
 
 // cooldownLeft reports how long to wait before the next login, when err is

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -69,6 +70,74 @@ func TestPlatformRefusingEverySessionCostsBoundedLogins(t *testing.T) {
 				t.Errorf("logins after the cool-down: %d, want 3", got)
 			}
 		})
+	}
+}
+
+// TestSessionRevokedBeforeItsSuccessesWereSeenLiftsTheCooldown: a call
+// replays on a fresh session and meets a session code while another call's
+// request on that session is still in flight. It looks refused at birth, so
+// it starts the cool-down; but the other request succeeds: the session
+// worked and was revoked, so the cool-down ends when that success is seen.
+// It used to hold, and every call needing a login failed with a
+// LoginCooldownError for its whole length: in a chaos run (500 goroutines,
+// a session revoked every 100 requests) one revocation failed 315 calls.
+func TestSessionRevokedBeforeItsSuccessesWereSeenLiftsTheCooldown(t *testing.T) {
+	arrived := make(chan struct{}) // the in-flight request on tok-2 reached the platform
+	release := make(chan struct{}) // let it succeed
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch tok := r.Header.Get("Authorization"); {
+		case r.URL.Path == "/slow" && tok == "Bearer tok-2":
+			close(arrived)
+			<-release
+			write(w, ok(`{}`))
+		case r.URL.Path == "/x" && tok == "Bearer tok-2":
+			<-arrived // revoked while /slow is in flight
+			write(w, code(10001))
+		case tok == "Bearer tok-3":
+			write(w, ok(`{}`))
+		default:
+			write(w, code(10001))
+		}
+	}))
+	defer srv.Close()
+	var logins atomic.Int64
+	loggedIn := make(chan struct{}, 3)
+	c, err := client.New(srv.URL, client.WithClock(mock.NewFakeClock()), client.WithLogin(func(context.Context) (client.Session, error) {
+		defer func() { loggedIn <- struct{}{} }()
+		return client.Session{Token: fmt.Sprint("tok-", logins.Add(1))}, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+
+	// /x meets 10001 on tok-1, logs in (tok-2) and replays: refused too.
+	refused := make(chan error, 1)
+	go func() { refused <- c.Do(ctx, "GET", "/x", nil, nil) }()
+	<-loggedIn
+	<-loggedIn
+	// /slow is handed tok-2 before the replay's answer condemns it.
+	slow := make(chan error, 1)
+	go func() { slow <- c.Do(ctx, "GET", "/slow", nil, nil) }()
+	if err := <-refused; !errors.Is(err, apierrors.Code(10001)) {
+		t.Fatalf("the replay on tok-2: err = %v, want 10001", err)
+	}
+	// The refusal at birth holds logins off...
+	var ce *client.LoginCooldownError
+	if err := c.Do(ctx, "GET", "/y", nil, nil); !errors.As(err, &ce) {
+		t.Fatalf("a call right after the refusal: err = %v, want a LoginCooldownError", err)
+	}
+	// ...until the success on tok-2 shows the session had worked.
+	close(release)
+	if err := <-slow; err != nil {
+		t.Fatalf("/slow on tok-2: %v", err)
+	}
+	if err := c.Do(ctx, "GET", "/y", nil, nil); err != nil {
+		t.Errorf("a call after the success on tok-2: %v, want it logged in again (tok-3) and sent", err)
+	}
+	if n := logins.Load(); n != 3 {
+		t.Errorf("logins = %d, want 3", n)
 	}
 }
 
