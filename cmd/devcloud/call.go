@@ -85,6 +85,9 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 	case len(pos) > 2:
 		return cmd.usageError(s.err, "unexpected argument after METHOD PATH: %q", pos[2])
 	}
+	if *f.timeout <= 0 {
+		return cmd.usageError(s.err, "--timeout must be positive, got %v", *f.timeout)
+	}
 	method, path := strings.ToUpper(pos[0]), pos[1]
 	if !strings.HasPrefix(path, "/") {
 		return cmd.usageError(s.err, "PATH must start with /, as in /v1/devices")

@@ -67,6 +67,10 @@ func run(ctx context.Context, args []string, s streams) int {
 		usage(s.out)
 		return exitOK
 	case "-version", "--version", "version":
+		if len(args) > 1 {
+			fmt.Fprintf(s.err, "devcloud: unexpected argument %q after %s\nusage: devcloud --version\n", args[1], args[0])
+			return exitUsage
+		}
 		fmt.Fprintln(s.out, version())
 		return exitOK
 	case "help":
