@@ -20,11 +20,12 @@ const leasePoll = 100 * time.Millisecond
 // loginRun is one login, shared by every caller that needs it while it
 // runs. Its fields are written once, before done is closed.
 type loginRun struct {
-	after uint64 // the generation it replaces
-	done  chan struct{}
-	sess  Session
-	own   bool // sess is this run's own login, stored by it
-	err   error
+	after   uint64 // the generation it replaces
+	relogin bool   // it replaces a condemned session
+	done    chan struct{}
+	sess    Session
+	own     bool // sess is this run's own login, stored by it
+	err     error
 
 	// For the observer: the context of the call that started the run, for
 	// its values, and the login's own, nil when the run did not log in.
@@ -43,7 +44,7 @@ func (s *sessions) start(ctx context.Context, after uint64) *loginRun {
 	if s.closed {
 		return nil
 	}
-	r := &loginRun{after: after, done: make(chan struct{}), caller: ctx}
+	r := &loginRun{after: after, relogin: s.condemned > 0 && after <= s.condemned, done: make(chan struct{}), caller: ctx}
 	s.run = r
 	s.wg.Add(1)
 	go s.runLogin(r)
@@ -59,6 +60,9 @@ func (s *sessions) runLogin(r *loginRun) {
 	if r.err == nil {
 		s.cool.loggedIn()
 		s.latest = max(s.latest, r.sess.Generation)
+		if r.relogin {
+			s.reborn = r.sess.Generation
+		}
 		if r.own {
 			if r.sess.Generation <= s.condemned {
 				// The store lost its data and numbers afresh: the session

@@ -76,8 +76,12 @@ type sessions struct {
 	closed    bool
 	condemned uint64 // every generation up to this one is dead
 	latest    uint64 // the newest generation seen
-	run       *loginRun
-	cool      cooldown
+	// reborn is the generation a relogin brought (a login replacing a
+	// condemned session): refused before any call proved it, it counts as
+	// a failed login whichever call sees the refusal first.
+	reborn uint64
+	run    *loginRun
+	cool   cooldown
 	// plan is when to refresh the session of generation gen.
 	plan struct {
 		gen uint64
@@ -205,11 +209,14 @@ func (s *sessions) planRefresh(sess Session, issued time.Time) {
 // no caller gets it, or an older one, again. first reports whether nobody
 // had seen it refused before. When, besides, it is the newest session known
 // and no call has succeeded with it, the platform refused it at birth; if
-// the caller had just logged in for it (replay: its replay after a relogin;
-// fresh: its first session, issued after a failed login or refusal), that
-// counts as a failed login and rejected is true: a platform that refuses
-// every session costs a login per cool-down, not one per call. All in one
-// step, so no caller slips a login in between.
+// a relogin brought it, or the caller had just logged in for it (replay:
+// its replay after a relogin; fresh: its first session, issued after a
+// failed login or refusal), that counts as a failed login and rejected is
+// true: a platform that refuses every session costs a login per cool-down,
+// not one per call. Which call's refusal of a relogin's session arrives
+// first — the replay's, or that of a call handed the new session without
+// waiting — does not matter. All in one step, so no caller slips a login
+// in between.
 func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, rejected bool) {
 	ae, isAPI := err.(*apierrors.APIError)
 	if isAPI {
@@ -223,7 +230,7 @@ func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, re
 	}
 	s.condemned = gen
 	atBirth := gen >= s.latest && gen > s.provenGen.Load()
-	if !atBirth || !(replay || fresh && s.cool.streak()) {
+	if !atBirth || !(replay || gen == s.reborn || fresh && s.cool.streak()) {
 		return true, false
 	}
 	s.cool.fail(s.clock.Now(), err)

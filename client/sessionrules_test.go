@@ -141,6 +141,49 @@ func TestSessionRevokedBeforeItsSuccessesWereSeenLiftsTheCooldown(t *testing.T) 
 	}
 }
 
+// TestRefusalOfARelogindSessionBeforeTheReplayCostsNoLogin: the session a
+// relogin brought is refused first by another call, one handed it without
+// waiting, while the replay of the call that logged in is still on its
+// way. That refusal is the failed login, as the replay's would be: it
+// starts the cool-down, no third login; the replay then ends the call.
+func TestRefusalOfARelogindSessionBeforeTheReplayCostsNoLogin(t *testing.T) {
+	f := newFakeAPI(t)
+	f.on("GET", "/a", code(10001))
+	f.on("GET", "/b", code(10001))
+	replayed := make(chan struct{}) // the replay of /a on the relogin's session arrived
+	release := make(chan struct{})  // and may be answered
+	inner := f.Config.Handler
+	f.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/a" && r.Header.Get("Authorization") == "Bearer tok-2" {
+			close(replayed)
+			<-release
+		}
+		inner.ServeHTTP(w, r)
+	})
+	clk := mock.NewFakeClock()
+	c := newClient(t, f, clk)
+	errA := make(chan error, 1)
+	go func() { errA <- c.Do(context.Background(), "GET", "/a", nil, nil) }()
+	<-replayed
+	errB := c.Do(context.Background(), "GET", "/b", nil, nil)
+	close(release)
+	if err := <-errA; !errors.Is(err, apierrors.Code(10001)) {
+		t.Errorf("the call that logged in: err = %v, want 10001", err)
+	}
+	if !errors.Is(errB, apierrors.Code(10001)) {
+		t.Errorf("the call handed the new session: err = %v, want 10001", errB)
+	}
+	var cd *client.LoginCooldownError
+	if err := c.Do(context.Background(), "GET", "/b", nil, nil); !errors.As(err, &cd) {
+		t.Errorf("the next call: err = %v, want the cool-down", err)
+	}
+	t.Logf("logins %d, requests /a %d, /b %d, sleeps %v", f.logins.Load(), f.count("GET", "/a"), f.count("GET", "/b"), clk.Sleeps())
+	if f.logins.Load() != 2 || f.count("GET", "/a") != 2 || f.count("GET", "/b") != 1 || len(clk.Sleeps()) != 0 {
+		t.Errorf("logins %d, requests /a %d, /b %d, sleeps %v; want 2, 2, 1, none",
+			f.logins.Load(), f.count("GET", "/a"), f.count("GET", "/b"), clk.Sleeps())
+	}
+}
+
 // TestOneCallSendsAtMostItsAttemptLimitInLoginRequests: no retry loop
 // inside the login; the call's own loop waits out the cool-down.
 func TestOneCallSendsAtMostItsAttemptLimitInLoginRequests(t *testing.T) {
