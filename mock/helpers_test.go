@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -171,3 +172,34 @@ func (f *fakeTB) errors() []string {
 }
 
 func (f *fakeTB) joined() string { return strings.Join(f.errors(), "\n") }
+
+// cueDeadline is a context whose deadline passes when the test says so:
+// Done closes and Err is context.DeadlineExceeded, as when a real deadline
+// passes, but at a point of the test's choosing rather than at a time a
+// loaded machine may reach early or late.
+type cueDeadline struct {
+	context.Context
+	at   time.Time
+	done chan struct{}
+	once sync.Once
+}
+
+// newCueDeadline returns a cueDeadline whose Deadline reports at.
+func newCueDeadline(at time.Time) *cueDeadline {
+	return &cueDeadline{Context: context.Background(), at: at, done: make(chan struct{})}
+}
+
+func (c *cueDeadline) Deadline() (time.Time, bool) { return c.at, true }
+func (c *cueDeadline) Done() <-chan struct{}       { return c.done }
+
+func (c *cueDeadline) Err() error {
+	select {
+	case <-c.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
+// pass makes the deadline pass.
+func (c *cueDeadline) pass() { c.once.Do(func() { close(c.done) }) }

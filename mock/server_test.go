@@ -384,11 +384,12 @@ func TestServerFaults(t *testing.T) {
 			}
 		}},
 		// The slow replies take an hour where the client must give up
-		// first, so no machine is too loaded for the client's timer to
-		// win; where the reply must come, the client waits as long as it
-		// takes and the elapsed time only has a floor, which a timer
-		// cannot undercut.
-		{"slow headers past the client timeout", SlowHeaders(time.Hour), 50 * time.Millisecond, func(t *testing.T, a *answer, err error, _ time.Duration) {
+		// first, and the client gives up on cue once the server has the
+		// request (a deadline that passes then), so no machine is too
+		// loaded for the client to leave before or after that; where the
+		// reply must come, the client waits as long as it takes and the
+		// elapsed time only has a floor, which a timer cannot undercut.
+		{"slow headers past the client deadline", SlowHeaders(time.Hour), onArrival, func(t *testing.T, a *answer, err error, _ time.Duration) {
 			if a != nil || !isTimeout(err) {
 				t.Fatalf("got %v, %v; want a client timeout from Do", a, err)
 			}
@@ -416,15 +417,23 @@ func TestServerFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv.On("GET", "/f", tt.reply)
+			rep, arrival := tt.reply, NewGate()
+			if tt.timeout == onArrival {
+				arrival.Open() // only to tell when the request is in
+				rep = rep.WithGate(arrival)
+			}
+			srv.On("GET", "/f", rep)
 			start := time.Now()
 			var (
 				a   *answer
 				err error
 			)
-			if tt.timeout == afterHeaders {
+			switch tt.timeout {
+			case afterHeaders:
 				a, err = tryLeavingAfterHeaders(plainClient(t, 0), srv.URL+"/f", s)
-			} else {
+			case onArrival:
+				a, err = tryUntilArrival(plainClient(t, 0), srv.URL+"/f", s, arrival.Arrived())
+			default:
 				a, err = try(plainClient(t, max(tt.timeout, 0)), "GET", srv.URL+"/f", s, nil)
 			}
 			tt.check(t, a, err, time.Since(start))
@@ -442,8 +451,39 @@ func TestServerFaults(t *testing.T) {
 }
 
 // afterHeaders, as a fault row's timeout, makes the client leave as soon
-// as the response's headers are in.
-const afterHeaders = -1
+// as the response's headers are in; onArrival, through a deadline that
+// passes as soon as the server has recorded the request.
+const (
+	afterHeaders = -1
+	onArrival    = -2
+)
+
+// tryUntilArrival sends a GET whose deadline passes once arrived closes,
+// and reads what it got.
+func tryUntilArrival(c *http.Client, url string, s auth, arrived <-chan struct{}) (*answer, error) {
+	ctx := newCueDeadline(time.Now().Add(time.Hour))
+	left := make(chan struct{})
+	defer close(left)
+	go func() {
+		select {
+		case <-arrived:
+			ctx.pass()
+		case <-left:
+		}
+	}()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return nil, err
+	}
+	s.set(req.Header)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return &answer{status: resp.StatusCode, header: resp.Header, body: b, contentLength: resp.ContentLength}, err
+}
 
 // tryLeavingAfterHeaders sends a GET, cancels it once the headers are in
 // and reads what the body had by then.
