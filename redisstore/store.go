@@ -97,6 +97,11 @@ func (s *Store) Load(ctx context.Context) (client.Session, bool, error) {
 	// the first caller's context, so that one leaving does not fail the
 	// rest; go-redis's own timeouts bound it.
 	ch := s.flight.DoChan("load", func() (any, error) {
+		// A read that ended between this caller's look at the cache
+		// and here has refreshed it already.
+		if sess, fresh, _ := s.fromCache(); fresh {
+			return sess, nil
+		}
 		return s.fetch(context.WithoutCancel(ctx))
 	})
 	if stale {
