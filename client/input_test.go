@@ -78,9 +78,20 @@ func TestTransportFailures(t *testing.T) {
 		}
 	})
 	t.Run("unknown host is not retried", func(t *testing.T) {
+		// The resolver's answer is made here, so the test asks no DNS
+		// server: only loopback traffic leaves a test.
+		var dials int
+		noSuchHost := &http.Transport{DialContext: func(_ context.Context, network, addr string) (net.Conn, error) {
+			dials++
+			return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: "no-such-host.invalid", IsNotFound: true}}
+		}}
 		clk := mock.NewFakeClock()
-		c, _ := client.New("http://no-such-host.invalid", client.WithClock(clk))
+		c, _ := client.New("http://no-such-host.invalid", client.WithClock(clk),
+			client.WithHTTPClient(&http.Client{Transport: noSuchHost}))
 		err := c.Do(context.Background(), "GET", "/v1/x", nil, nil)
+		if dials != 1 {
+			t.Errorf("%d dials, want 1", dials)
+		}
 		var te *apierrors.TransportError
 		if !errors.As(err, &te) || te.Attempts != 1 {
 			t.Fatalf("err = %v, want one attempt", err)
