@@ -31,6 +31,7 @@ type Client struct {
 	loginPath string
 	timeout   time.Duration
 	maxBody   int64
+	chunks    chunkPool   // readBody's chunks of bodies of unknown length
 	headers   http.Header // sent on every request, session headers excluded
 	auth      string
 	csrf      string

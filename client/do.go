@@ -433,7 +433,7 @@ func (c *Client) send(ctx context.Context, req *request, n int, sess Session, ou
 	raw := resp.RawBody()
 	defer raw.Close()
 	status, header := resp.StatusCode(), resp.Header()
-	body, err := readBody(raw, resp.RawResponse.ContentLength, c.maxBody)
+	body, err := readBody(raw, resp.RawResponse.ContentLength, c.maxBody, &c.chunks)
 	if err != nil {
 		if err == ErrResponseTooLarge {
 			// Sending the call again brings the same body back.
@@ -441,10 +441,14 @@ func (c *Client) send(ctx context.Context, req *request, n int, sess Session, ou
 		}
 		return result{status: status, header: header, err: &apierrors.TransportError{Err: err}}
 	}
-	if err := DecodeResponse(status, header, body, out); err != nil {
-		return result{status: status, header: header, err: c.redact(req, sess, err, body)}
+	err = DecodeResponse(status, header, body, out)
+	if err != nil {
+		err = c.redact(req, sess, err, body)
 	}
-	return result{status: status, header: header}
+	// Decoding copied what it keeps (out, messages, snippets): the body
+	// can serve the next call's read.
+	c.chunks.recycle(body)
+	return result{status: status, header: header, err: err}
 }
 
 // finish fills in what the call knows and the attempt did not: method, path

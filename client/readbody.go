@@ -2,7 +2,9 @@ package client
 
 import (
 	"io"
+	"math/bits"
 	"net/http"
+	"sync"
 )
 
 // readBody reads the whole body of a response whose Content-Length is
@@ -21,8 +23,10 @@ import (
 // fill, plus the n of the join (io.ReadAll's chunks cost up to a third
 // more). The chunks never add up to more than limit+1 bytes: a body that
 // turns out too large has cost the limit, not the 2–4× of a buffer grown by
-// copying.
-func readBody(r io.Reader, length, limit int64) ([]byte, error) {
+// copying. With a non-nil pool the chunks are recycled once joined, so a
+// client that keeps reading large bodies of unknown length allocates each
+// about once, as it does with a Content-Length.
+func readBody(r io.Reader, length, limit int64, pool *chunkPool) ([]byte, error) {
 	if r == http.NoBody {
 		// net/http's word that the response has none (HEAD, 204, 304),
 		// whatever its Content-Length says.
@@ -42,19 +46,26 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 		chunks [][]byte
 		filled int64 // bytes in chunks
 	)
+	defer func() { pool.put(chunks) }()
 	if length >= 0 {
 		// A body longer than its Content-Length (a RoundTripper other than
-		// net/http's may allow it) goes on in small chunks.
-		b, next = make([]byte, 0, min(length, firstTrust)), firstChunk
+		// net/http's may allow it) goes on in small chunks. A recycled
+		// buffer large enough costs nothing, whatever the length claims.
+		if b = pool.recycled(length); b == nil {
+			b = make([]byte, 0, min(length, firstTrust))
+		}
+		next = firstChunk
 	} else {
-		b, next = make([]byte, 0, firstChunk), 2*firstChunk
+		// The last body read, when it is back, is likely the right size.
+		b = pool.reuse(firstChunk)
+		next = min(max(2*int64(cap(b)), 2*firstChunk), maxChunk)
 	}
 	for {
 		if len(b) == cap(b) {
 			switch {
 			case int64(len(b)) < length:
 				// The body is arriving: trust its Content-Length.
-				grown := make([]byte, len(b), length)
+				grown := pool.reuse(length)[:len(b)]
 				copy(grown, b)
 				b = grown
 			default:
@@ -63,18 +74,25 @@ func readBody(r io.Reader, length, limit int64) ([]byte, error) {
 					filled += int64(len(b))
 				}
 				size := min(next, limit+1-filled)
-				b, next = make([]byte, 0, size), min(2*size, maxChunk)
+				b, next = pool.get(size), min(2*size, maxChunk)
 			}
 		}
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if filled+int64(len(b)) > limit {
+			chunks = append(chunks, b)
 			return nil, ErrResponseTooLarge
 		}
 		if err == io.EOF {
-			return join(chunks, b, filled), nil
+			if len(chunks) == 0 {
+				return b, nil
+			}
+			all := join(chunks, b, filled)
+			chunks = append(chunks, b) // joined: b goes back to the pool too
+			return all, nil
 		}
 		if err != nil {
+			chunks = append(chunks, b)
 			return nil, err
 		}
 	}
@@ -86,9 +104,88 @@ func join(chunks [][]byte, last []byte, filled int64) []byte {
 	if len(chunks) == 0 {
 		return last
 	}
-	all := make([]byte, 0, filled+int64(len(last)))
+	// Room for the read that finds the end, should this buffer be
+	// recycled for a body of the same size.
+	all := make([]byte, 0, filled+int64(len(last))+512)
 	for _, c := range chunks {
 		all = append(all, c...)
 	}
 	return append(all, last...)
+}
+
+// chunkPool recycles readBody's chunks by size class (512 bytes << i, up
+// to 1 MiB) and the bodies it returned, once decoded. A nil *chunkPool
+// recycles nothing.
+type chunkPool struct {
+	classes [12]sync.Pool
+	bodies  sync.Pool
+}
+
+// minRecycled is the smallest body worth recycling: smaller ones cost less
+// to allocate than to pool.
+const minRecycled = 64 << 10
+
+// reuse returns an empty slice with a capacity of at least size bytes: a
+// recycled body when one is back and large enough, else a new one.
+func (p *chunkPool) reuse(size int64) []byte {
+	if b := p.recycled(size); b != nil {
+		return b
+	}
+	return make([]byte, 0, size)
+}
+
+// recycled returns a recycled body with a capacity of at least size bytes,
+// emptied, or nil when none is back.
+func (p *chunkPool) recycled(size int64) []byte {
+	if p == nil || size < 0 {
+		return nil
+	}
+	c, ok := p.bodies.Get().(*[]byte)
+	if !ok {
+		return nil
+	}
+	if int64(cap(*c)) < size {
+		p.bodies.Put(c) // too small for this body: left for the next
+		return nil
+	}
+	return (*c)[:0]
+}
+
+// recycle gives back a body readBody returned; the caller holds no part of
+// it any more.
+func (p *chunkPool) recycle(body []byte) {
+	if p != nil && cap(body) >= minRecycled {
+		p.bodies.Put(&body)
+	}
+}
+
+// class returns the index of the size class of exactly size bytes, or -1.
+func class(size int64) int {
+	if size < 512 || size > 1<<20 || size&(size-1) != 0 {
+		return -1
+	}
+	return bits.TrailingZeros64(uint64(size)) - 9
+}
+
+// get returns an empty slice with a capacity of size bytes.
+func (p *chunkPool) get(size int64) []byte {
+	if i := class(size); p != nil && i >= 0 {
+		if c, ok := p.classes[i].Get().(*[]byte); ok {
+			return (*c)[:0]
+		}
+	}
+	return make([]byte, 0, size)
+}
+
+// put gives chunks of a class size back; the caller holds none of them
+// any more.
+func (p *chunkPool) put(chunks [][]byte) {
+	if p == nil {
+		return
+	}
+	for _, c := range chunks {
+		if i := class(int64(cap(c))); i >= 0 {
+			p.classes[i].Put(&c)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -69,7 +70,7 @@ func TestReadBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := readBody(tt.r, tt.length, tt.limit)
+			got, err := readBody(tt.r, tt.length, tt.limit, nil)
 			if err != tt.wantErr {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -120,7 +121,7 @@ func TestReadBodyAllocates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := tt.r()
 			var err error
-			got := allocated(func() { _, err = readBody(r, tt.length, limit) })
+			got := allocated(func() { _, err = readBody(r, tt.length, limit, nil) })
 			if err != tt.wantErr {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -129,5 +130,51 @@ func TestReadBodyAllocates(t *testing.T) {
 				t.Fatalf("%d bytes allocated, want at most %d", got, tt.max)
 			}
 		})
+	}
+}
+
+// TestReadBodyRecyclesWhatWasDecoded: a client reading bodies of one size
+// again and again reads each into the last one's buffer, with or without a
+// Content-Length, once the last one is recycled; chunks of an unknown
+// length go back to their pool once joined. The garbage collector is held
+// off, since it may empty a sync.Pool at any time.
+func TestReadBodyRecyclesWhatWasDecoded(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector makes sync.Pool drop what it is given")
+	}
+	// A goroutine moved to another P between a Put and a Get misses what
+	// it put: the next read is tried up to three times.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	const (
+		limit = 8 << 20
+		slack = 64 << 10
+	)
+	body := bytes.Repeat([]byte{'x'}, 5<<20)
+	for _, length := range []int64{int64(len(body)), -1} {
+		var pool chunkPool
+		read := func() []byte {
+			got, err := readBody(&pieces{data: body, n: 32 << 10}, length, limit, &pool)
+			if err != nil || !bytes.Equal(got, body) {
+				t.Fatalf("length %d: %d bytes, err %v; want the body", length, len(got), err)
+			}
+			return got
+		}
+		var m runtime.MemStats
+		total := func() uint64 { runtime.ReadMemStats(&m); return m.TotalAlloc }
+		start := total()
+		pool.recycle(read())
+		first := total() - start
+		again := uint64(0)
+		for range 3 {
+			start = total()
+			pool.recycle(read())
+			if again = total() - start; again <= slack {
+				break
+			}
+		}
+		t.Logf("length %d: first read %d bytes allocated, the next %d", length, first, again)
+		if first < uint64(len(body)) || again > slack {
+			t.Fatalf("length %d: %d bytes allocated, then %d; want the body, then at most %d", length, first, again, slack)
+		}
 	}
 }
