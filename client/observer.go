@@ -152,51 +152,12 @@ func observers(list []Observer) Observer {
 	}
 	var o Observer
 	for _, x := range list {
-		if f := x.CallStart; f != nil {
-			prev := o.CallStart
-			o.CallStart = func(ctx context.Context, call CallInfo) context.Context {
-				if prev != nil {
-					ctx = keep(ctx, prev(ctx, call))
-				}
-				return keep(ctx, f(ctx, call))
-			}
-		}
-		if f := x.CallEnd; f != nil {
-			next := o.CallEnd
-			o.CallEnd = func(ctx context.Context, call CallResult) {
-				f(ctx, call)
-				if next != nil {
-					next(ctx, call)
-				}
-			}
-		}
-		if f := x.AttemptStart; f != nil {
-			prev := o.AttemptStart
-			o.AttemptStart = func(ctx context.Context, req RequestInfo) context.Context {
-				if prev != nil {
-					ctx = keep(ctx, prev(ctx, req))
-				}
-				return keep(ctx, f(ctx, req))
-			}
-		}
-		if f := x.AttemptEnd; f != nil {
-			next := o.AttemptEnd
-			o.AttemptEnd = func(ctx context.Context, attempt AttemptInfo) {
-				f(ctx, attempt)
-				if next != nil {
-					next(ctx, attempt)
-				}
-			}
-		}
-		if f := x.Wait; f != nil {
-			prev := o.Wait
-			o.Wait = func(ctx context.Context, wait WaitInfo) {
-				if prev != nil {
-					prev(ctx, wait)
-				}
-				f(ctx, wait)
-			}
-		}
+		o.CallStart = nestStart(o.CallStart, x.CallStart)
+		o.CallEnd = nestEnd(o.CallEnd, x.CallEnd)
+		o.AttemptStart = nestStart(o.AttemptStart, x.AttemptStart)
+		o.AttemptEnd = nestEnd(o.AttemptEnd, x.AttemptEnd)
+		o.Wait = inTurn(o.Wait, x.Wait)
+		o.LoginEnd = nestEnd(o.LoginEnd, x.LoginEnd)
 		if f := x.LoginStart; f != nil {
 			prev := o.LoginStart
 			o.LoginStart = func(ctx, caller context.Context, login LoginInfo) context.Context {
@@ -204,15 +165,6 @@ func observers(list []Observer) Observer {
 					ctx = keep(ctx, prev(ctx, caller, login))
 				}
 				return keep(ctx, f(ctx, caller, login))
-			}
-		}
-		if f := x.LoginEnd; f != nil {
-			next := o.LoginEnd
-			o.LoginEnd = func(ctx context.Context, login LoginResult) {
-				f(ctx, login)
-				if next != nil {
-					next(ctx, login)
-				}
 			}
 		}
 		if f := x.BreakerChange; f != nil {
@@ -235,6 +187,48 @@ func observers(list []Observer) Observer {
 		}
 	}
 	return o
+}
+
+// nestStart calls prev, then f with the context prev returned.
+func nestStart[I any](prev, f func(context.Context, I) context.Context) func(context.Context, I) context.Context {
+	if prev == nil {
+		return f
+	}
+	if f == nil {
+		return prev
+	}
+	return func(ctx context.Context, info I) context.Context {
+		ctx = keep(ctx, prev(ctx, info))
+		return keep(ctx, f(ctx, info))
+	}
+}
+
+// nestEnd calls f, then next: ends run in the reverse order of starts.
+func nestEnd[I any](next, f func(context.Context, I)) func(context.Context, I) {
+	if next == nil {
+		return f
+	}
+	if f == nil {
+		return next
+	}
+	return func(ctx context.Context, info I) {
+		f(ctx, info)
+		next(ctx, info)
+	}
+}
+
+// inTurn calls prev, then f.
+func inTurn[I any](prev, f func(context.Context, I)) func(context.Context, I) {
+	if prev == nil {
+		return f
+	}
+	if f == nil {
+		return prev
+	}
+	return func(ctx context.Context, info I) {
+		prev(ctx, info)
+		f(ctx, info)
+	}
 }
 
 // keep returns next, or ctx when an observer returned no context.
