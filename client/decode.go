@@ -84,7 +84,7 @@ func DecodeResponse(status int, header http.Header, body []byte, out any) error 
 			RawCode:    f.RawCode,
 			Message:    f.Message,
 			HTTPStatus: status,
-			RequestID:  f.RequestID,
+			Call:       apierrors.Call{RequestID: f.RequestID},
 		}
 		if f.NoCode && (status < 200 || status > 299) {
 			ae.Code = apierrors.Code(status)
@@ -99,7 +99,7 @@ func DecodeResponse(status int, header http.Header, body []byte, out any) error 
 			Code:       apierrors.Code(status),
 			HTTPStatus: status,
 			Body:       snippet(trimmed),
-			RequestID:  env.RequestID(),
+			Call:       apierrors.Call{RequestID: env.RequestID()},
 		}
 		if ae.RequestID == "" {
 			ae.RequestID = header.Get("X-Request-Id")
@@ -171,11 +171,11 @@ func newDecodeError(status int, header http.Header, requestID string, body []byt
 	}
 	return &apierrors.DecodeError{
 		HTTPStatus: status,
-		RequestID:  requestID,
 		Reason:     reason,
 		BodyLen:    len(body),
 		Snippet:    snippet(trimSpace(body)),
 		Err:        err,
+		Call:       apierrors.Call{RequestID: requestID},
 	}
 }
 

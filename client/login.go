@@ -125,7 +125,7 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		if out.Token == "" {
 			return Session{}, &apierrors.DecodeError{
 				HTTPStatus: res.status, Reason: "login response has no Token",
-				Method: "POST", Path: c.loginPath, Attempts: 1,
+				Call: apierrors.Call{Method: "POST", Path: c.loginPath, Attempts: 1},
 			}
 		}
 		s := Session{Token: out.Token, CSRFToken: out.CSRFToken}

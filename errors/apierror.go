@@ -12,6 +12,36 @@ import (
 // readable line.
 const maxMessage = 256
 
+// Call is what every error of a call carries, whatever went wrong, in the
+// manner of os.PathError's Op and Path: APIError, DecodeError and
+// TransportError embed it, so err.Method, err.Attempts and the rest read
+// the same on all three.
+type Call struct {
+	// Method and Path name the call; Path never carries the query.
+	Method, Path string
+	// Attempts is how many requests the call sent, retries and relogin
+	// replays included; 0 when nothing was sent.
+	Attempts int
+	// RequestID is the platform's request id, when an answer carried one.
+	RequestID string
+}
+
+// CallOf returns the Call that err carries when err is an *APIError,
+// *DecodeError or *TransportError (err itself, not an error it wraps), and
+// nil otherwise. The pointer is into err: a caller that changes the Call
+// changes err.
+func CallOf(err error) *Call {
+	switch e := err.(type) {
+	case *APIError:
+		return &e.Call
+	case *DecodeError:
+		return &e.Call
+	case *TransportError:
+		return &e.Call
+	}
+	return nil
+}
+
 // APIError is a failure the platform reported: an Error member in the body
 // (whatever the HTTP status), or an HTTP status ≥ 400 without one, in which
 // case Code is the status.
@@ -32,12 +62,9 @@ type APIError struct {
 	Message string
 	// HTTPStatus is the response's HTTP status.
 	HTTPStatus int
-	// RequestID is the platform's request id, from the body or X-Request-Id.
-	RequestID string
-	// Attempts is how many requests the call made, retries included.
-	Attempts int
-	// Method and Path name the call; Path never carries the query.
-	Method, Path string
+	// Call names the call: method, path, attempts and the platform's
+	// request id (from the body or X-Request-Id).
+	Call
 	// RetryAfter is the delay the server asked for, when it sent Retry-After.
 	RetryAfter time.Duration
 	// Body is a short snippet (at most 256 bytes) of a body that carried no
@@ -119,8 +146,9 @@ func (e *APIError) ErrorType() string {
 type DecodeError struct {
 	// HTTPStatus is the response's HTTP status.
 	HTTPStatus int
-	// RequestID is the X-Request-Id header, when there was one.
-	RequestID string
+	// Call names the call: method, path, attempts and the X-Request-Id
+	// header, when there was one.
+	Call
 	// Reason says briefly what was wrong ("not JSON", "truncated JSON", …).
 	Reason string
 	// BodyLen is the body's length in bytes.
@@ -130,10 +158,6 @@ type DecodeError struct {
 	// new session). It is kept for debugging and not shown by Error or
 	// GoString.
 	Snippet string
-	// Attempts is how many requests the call made, retries included.
-	Attempts int
-	// Method and Path name the call; Path never carries the query.
-	Method, Path string
 	// Err is the JSON decoder's error.
 	Err error
 }
@@ -165,10 +189,9 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // refused or reset, the body could not be read, the response was larger than
 // the client accepts, or the context ended first.
 type TransportError struct {
-	// Attempts is how many requests the call made, retries included.
-	Attempts int
-	// Method and Path name the call; Path never carries the query.
-	Method, Path string
+	// Call names the call: method, path and attempts (no request id: no
+	// answer was read).
+	Call
 	// Err is the cause. Error drops the `Op "URL": ` part of any *url.Error
 	// in it and cuts that URL to scheme, host and path wherever else it
 	// appears, so no query value is ever shown.

@@ -25,37 +25,37 @@ func TestAPIErrorErrorFormatsOneLine(t *testing.T) {
 	}{
 		{
 			"logic code with everything",
-			&apierrors.APIError{Code: 20005, Message: "push timed out", HTTPStatus: 200, RequestID: "req-1", Attempts: 3, Method: "POST", Path: "/v1/messages"},
+			&apierrors.APIError{Code: 20005, Message: "push timed out", HTTPStatus: 200, Call: apierrors.Call{RequestID: "req-1", Attempts: 3, Method: "POST", Path: "/v1/messages"}},
 			`devcloud: POST /v1/messages: code 20005 发送消息超时 (sending the message timed out), HTTP 200: "push timed out" (request id "req-1", 3 attempts)`,
 		},
 		{
 			"singular attempt",
-			&apierrors.APIError{Code: 10001, Message: "please log in", HTTPStatus: 200, RequestID: "r", Attempts: 1, Method: "GET", Path: "/v1/devices"},
+			&apierrors.APIError{Code: 10001, Message: "please log in", HTTPStatus: 200, Call: apierrors.Call{RequestID: "r", Attempts: 1, Method: "GET", Path: "/v1/devices"}},
 			`devcloud: GET /v1/devices: code 10001 未登录 (not logged in, or the session is gone), HTTP 200: "please log in" (request id "r", 1 attempt)`,
 		},
 		{
 			"HTTP-level failure does not repeat the status",
-			&apierrors.APIError{Code: 502, HTTPStatus: 502, Attempts: 1, Method: "GET", Path: "/v1/x", Body: "<html>bad gateway</html>"},
+			&apierrors.APIError{Code: 502, HTTPStatus: 502, Body: "<html>bad gateway</html>", Call: apierrors.Call{Attempts: 1, Method: "GET", Path: "/v1/x"}},
 			`devcloud: GET /v1/x: code 502 网关错误，服务不可用 (bad gateway: the service is unavailable) (1 attempt)`,
 		},
 		{
 			"unknown logic code",
-			&apierrors.APIError{Code: 99999, Message: "odd", HTTPStatus: 200, Attempts: 2},
+			&apierrors.APIError{Code: 99999, Message: "odd", HTTPStatus: 200, Call: apierrors.Call{Attempts: 2}},
 			`devcloud: code 99999, HTTP 200: "odd" (2 attempts)`,
 		},
 		{
 			"unknown HTTP status with Retry-After",
-			&apierrors.APIError{Code: 429, HTTPStatus: 429, RetryAfter: 2 * time.Second, Attempts: 1, Method: "GET", Path: "/v1/x"},
+			&apierrors.APIError{Code: 429, HTTPStatus: 429, RetryAfter: 2 * time.Second, Call: apierrors.Call{Attempts: 1, Method: "GET", Path: "/v1/x"}},
 			`devcloud: GET /v1/x: code 429 (1 attempt) retry after 2s`,
 		},
 		{
 			"non-numeric code",
-			&apierrors.APIError{RawCode: "E_BAD", Message: "m", HTTPStatus: 200, RequestID: "r2"},
+			&apierrors.APIError{RawCode: "E_BAD", Message: "m", HTTPStatus: 200, Call: apierrors.Call{RequestID: "r2"}},
 			`devcloud: code "E_BAD", HTTP 200: "m" (request id "r2")`,
 		},
 		{
 			"cause after the tail",
-			&apierrors.APIError{Code: 20022, HTTPStatus: 200, Attempts: 2, Err: context.Canceled},
+			&apierrors.APIError{Code: 20022, HTTPStatus: 200, Err: context.Canceled, Call: apierrors.Call{Attempts: 2}},
 			`devcloud: code 20022 消息服务异常 (the message service failed), HTTP 200 (2 attempts): context canceled`,
 		},
 		{
@@ -83,7 +83,7 @@ func TestAPIErrorErrorFormatsOneLine(t *testing.T) {
 }
 
 func TestAPIErrorMatchesItsCodeOnly(t *testing.T) {
-	base := &apierrors.APIError{Code: apierrors.SendMessageTimeout, HTTPStatus: 200, Attempts: 3}
+	base := &apierrors.APIError{Code: apierrors.SendMessageTimeout, HTTPStatus: 200, Call: apierrors.Call{Attempts: 3}}
 	tests := []struct {
 		name   string
 		err    error
@@ -114,7 +114,7 @@ func TestAPIErrorMatchesItsCodeOnly(t *testing.T) {
 }
 
 func TestAPIErrorAsAndUnwrap(t *testing.T) {
-	orig := &apierrors.APIError{Code: 10001, RequestID: "req-9", Attempts: 2, Err: context.DeadlineExceeded}
+	orig := &apierrors.APIError{Code: 10001, Err: context.DeadlineExceeded, Call: apierrors.Call{RequestID: "req-9", Attempts: 2}}
 	err := fmt.Errorf("listing devices: %w", orig)
 
 	var ae *apierrors.APIError
@@ -149,47 +149,47 @@ func TestErrorsNeverShowQueryValuesOrBodies(t *testing.T) {
 	}{
 		{
 			"APIError path query and body",
-			&apierrors.APIError{Code: 400, HTTPStatus: 400, Method: "GET", Path: "/v1/devices?token=" + canary, Body: `{"token":"` + canary + `"}`, Attempts: 1},
+			&apierrors.APIError{Code: 400, HTTPStatus: 400, Body: `{"token":"` + canary + `"}`, Call: apierrors.Call{Method: "GET", Path: "/v1/devices?token=" + canary, Attempts: 1}},
 			`devcloud: GET /v1/devices: code 400 请求不合法，包体格式错误 (bad request: the request body is malformed) (1 attempt)`,
 		},
 		{
 			"APIError path fragment",
-			&apierrors.APIError{Code: 404, HTTPStatus: 404, Method: "GET", Path: "/v1/a#" + canary},
+			&apierrors.APIError{Code: 404, HTTPStatus: 404, Call: apierrors.Call{Method: "GET", Path: "/v1/a#" + canary}},
 			`devcloud: GET /v1/a: code 404 请求失败 (the request failed: not found)`,
 		},
 		{
 			"APIError cause wrapping a url.Error",
-			&apierrors.APIError{Code: 503, HTTPStatus: 503, Attempts: 3, Err: fmt.Errorf("retry budget exhausted: %w", urlErr)},
+			&apierrors.APIError{Code: 503, HTTPStatus: 503, Err: fmt.Errorf("retry budget exhausted: %w", urlErr), Call: apierrors.Call{Attempts: 3}},
 			`devcloud: code 503 服务不可用 (the service is unavailable) (3 attempts): retry budget exhausted: dial tcp 127.0.0.1:443: connect: connection refused`,
 		},
 		{
 			"DecodeError snippet and query",
-			&apierrors.DecodeError{HTTPStatus: 200, RequestID: "r", Reason: "not JSON", BodyLen: 40, Snippet: "token=" + canary, Attempts: 1, Method: "GET", Path: "/v1/x?k=" + canary, Err: errors.New("invalid character 'o'")},
+			&apierrors.DecodeError{HTTPStatus: 200, Reason: "not JSON", BodyLen: 40, Snippet: "token=" + canary, Err: errors.New("invalid character 'o'"), Call: apierrors.Call{RequestID: "r", Attempts: 1, Method: "GET", Path: "/v1/x?k=" + canary}},
 			`devcloud: GET /v1/x: cannot decode response body (not JSON): HTTP 200, 40 bytes (request id "r", 1 attempt)`,
 		},
 		{
 			"TransportError url.Error",
-			&apierrors.TransportError{Method: "POST", Path: "/v1/devices?sig=" + canary, Attempts: 2, Err: urlErr},
+			&apierrors.TransportError{Err: urlErr, Call: apierrors.Call{Method: "POST", Path: "/v1/devices?sig=" + canary, Attempts: 2}},
 			`devcloud: POST /v1/devices: transport: dial tcp 127.0.0.1:443: connect: connection refused (2 attempts)`,
 		},
 		{
 			"TransportError wrapped url.Error keeps the wrapping text",
-			&apierrors.TransportError{Method: "POST", Path: "/v1/devices", Attempts: 1, Err: fmt.Errorf("attempt 1: %w", urlErr)},
+			&apierrors.TransportError{Err: fmt.Errorf("attempt 1: %w", urlErr), Call: apierrors.Call{Method: "POST", Path: "/v1/devices", Attempts: 1}},
 			`devcloud: POST /v1/devices: transport: attempt 1: dial tcp 127.0.0.1:443: connect: connection refused (1 attempt)`,
 		},
 		{
 			"TransportError url.Error inside a joined error",
-			&apierrors.TransportError{Method: "GET", Path: "/v1/x", Err: errors.Join(errors.New("gave up"), urlErr)},
+			&apierrors.TransportError{Err: errors.Join(errors.New("gave up"), urlErr), Call: apierrors.Call{Method: "GET", Path: "/v1/x"}},
 			`devcloud: GET /v1/x: transport: gave up; dial tcp 127.0.0.1:443: connect: connection refused`,
 		},
 		{
 			"TransportError URL quoted by someone else",
-			&apierrors.TransportError{Method: "GET", Path: "/v1/x", Err: fmt.Errorf("fetching %q: %w", urlErr.URL, urlErr)},
+			&apierrors.TransportError{Err: fmt.Errorf("fetching %q: %w", urlErr.URL, urlErr), Call: apierrors.Call{Method: "GET", Path: "/v1/x"}},
 			`devcloud: GET /v1/x: transport: fetching "https://api.example.com/v1/devices": dial tcp 127.0.0.1:443: connect: connection refused`,
 		},
 		{
 			"TransportError without a cause",
-			&apierrors.TransportError{Method: "GET", Path: "/v1/x?k=" + canary},
+			&apierrors.TransportError{Call: apierrors.Call{Method: "GET", Path: "/v1/x?k=" + canary}},
 			`devcloud: GET /v1/x: transport: no response`,
 		},
 	}
@@ -211,7 +211,7 @@ func TestErrorsNeverShowQueryValuesOrBodies(t *testing.T) {
 
 func TestTransportErrorUnwrapsToItsCause(t *testing.T) {
 	urlErr := &url.Error{Op: "Get", URL: "https://h/x?sig=" + canary, Err: context.DeadlineExceeded}
-	err := fmt.Errorf("call: %w", &apierrors.TransportError{Method: "GET", Path: "/x", Attempts: 1, Err: urlErr})
+	err := fmt.Errorf("call: %w", &apierrors.TransportError{Err: urlErr, Call: apierrors.Call{Method: "GET", Path: "/x", Attempts: 1}})
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Error("errors.Is(err, context.DeadlineExceeded) = false, want true")
 	}
@@ -274,7 +274,7 @@ func TestLongFieldsAreClippedOnARuneBoundary(t *testing.T) {
 }
 
 func TestLongRequestIDAndRawCodeAreClipped(t *testing.T) {
-	err := &apierrors.APIError{RawCode: strings.Repeat("E", 100), RequestID: strings.Repeat("r", 200)}
+	err := &apierrors.APIError{RawCode: strings.Repeat("E", 100), Call: apierrors.Call{RequestID: strings.Repeat("r", 200)}}
 	want := `devcloud: code "` + strings.Repeat("E", 64) + `…" (request id "` + strings.Repeat("r", 128) + `…")`
 	if got := err.Error(); got != want {
 		t.Errorf("Error() =\n  %s\nwant\n  %s", got, want)

@@ -10,7 +10,7 @@ import (
 // A Code is an error, so errors.Is matches a failure against a named constant
 // or a bare number, however deeply the failure is wrapped.
 func ExampleCode() {
-	err := fmt.Errorf("sending alert: %w", &apierrors.APIError{Code: 20005, HTTPStatus: 200, Attempts: 3})
+	err := fmt.Errorf("sending alert: %w", &apierrors.APIError{Code: 20005, HTTPStatus: 200, Call: apierrors.Call{Attempts: 3}})
 
 	fmt.Println(errors.Is(err, apierrors.SendMessageTimeout))
 	fmt.Println(errors.Is(err, apierrors.Code(20005)))
@@ -31,10 +31,7 @@ func ExampleAPIError() {
 		Code:       apierrors.MessageServiceError,
 		Message:    "mq unavailable",
 		HTTPStatus: 200,
-		RequestID:  "6f1c-42",
-		Attempts:   3,
-		Method:     "POST",
-		Path:       "/v1/messages",
+		Call:       apierrors.Call{RequestID: "6f1c-42", Attempts: 3, Method: "POST", Path: "/v1/messages"},
 	}
 	err = fmt.Errorf("notify device: %w", err)
 

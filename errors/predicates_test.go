@@ -47,9 +47,9 @@ func TestRequestIDOfReadsAPIAndDecodeErrors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"APIError", &apierrors.APIError{Code: 20005, RequestID: "req-a"}, "req-a"},
-		{"wrapped APIError", fmt.Errorf("x: %w", &apierrors.APIError{Code: 20005, RequestID: "req-b"}), "req-b"},
-		{"DecodeError", fmt.Errorf("x: %w", &apierrors.DecodeError{RequestID: "req-c"}), "req-c"},
+		{"APIError", &apierrors.APIError{Code: 20005, Call: apierrors.Call{RequestID: "req-a"}}, "req-a"},
+		{"wrapped APIError", fmt.Errorf("x: %w", &apierrors.APIError{Code: 20005, Call: apierrors.Call{RequestID: "req-b"}}), "req-b"},
+		{"DecodeError", fmt.Errorf("x: %w", &apierrors.DecodeError{Call: apierrors.Call{RequestID: "req-c"}}), "req-c"},
 		{"APIError without id", &apierrors.APIError{Code: 502}, ""},
 		{"transport error", &apierrors.TransportError{Err: io.EOF}, ""},
 		{"bare Code", apierrors.NotLoggedIn, ""},

@@ -18,7 +18,7 @@ import (
 )
 
 func apiErr(code apierrors.Code) error {
-	return &apierrors.APIError{Code: code, HTTPStatus: 200, Method: "POST", Path: "/api/x"}
+	return &apierrors.APIError{Code: code, HTTPStatus: 200, Call: apierrors.Call{Method: "POST", Path: "/api/x"}}
 }
 
 func retryAfter(v string) http.Header { return http.Header{"Retry-After": {v}} }
@@ -298,7 +298,7 @@ func TestDecideRetriesDecodeErrorsOnlyWhenIdempotent(t *testing.T) {
 
 func TestDecideOnTransportErrors(t *testing.T) {
 	transport := func(err error) error {
-		return &apierrors.TransportError{Method: "POST", Path: "/api/x", Err: inURL(err)}
+		return &apierrors.TransportError{Err: inURL(err), Call: apierrors.Call{Method: "POST", Path: "/api/x"}}
 	}
 	dial := func() error { return transport(refusedOpError()) }
 	reset := func() error { return transport(readOp(syscall.ECONNRESET)) }

@@ -49,7 +49,7 @@ func TestClassifyTransport(t *testing.T) {
 		{"dial refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, retrying.NotSent, false},
 		{"dial refused via syscall error", refusedOpError(), retrying.NotSent, false},
 		{"dial refused in url.Error", inURL(refusedOpError()), retrying.NotSent, false},
-		{"dial refused in TransportError", &apierrors.TransportError{Method: "POST", Err: inURL(refusedOpError())}, retrying.NotSent, false},
+		{"dial refused in TransportError", &apierrors.TransportError{Err: inURL(refusedOpError()), Call: apierrors.Call{Method: "POST"}}, retrying.NotSent, false},
 		{"dial with a bad address", &net.OpError{Op: "dial", Net: "tcp", Err: &net.AddrError{Err: "missing port", Addr: "api.example"}}, retrying.NotSent, false},
 		{"dial timeout", &net.OpError{Op: "dial", Net: "tcp", Err: timeoutError{}}, retrying.NotSent, true},
 		{"DNS no such host", notFound, retrying.Permanent, false},
