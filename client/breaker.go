@@ -1,170 +1,197 @@
 package client
 
 import (
+	"context"
 	stderrors "errors"
-	"strings"
-	"time"
+	"sync"
+	"sync/atomic"
+
+	"github.com/sony/gobreaker/v2"
 )
 
-// ErrCircuitOpen matches, with errors.Is, the error of a call that the
-// client's circuit breaker stopped: either before its first request (nothing
-// was sent) or before a retry (the error is the call's last real failure,
-// with ErrCircuitOpen as its cause). See WithCircuitBreaker.
-var ErrCircuitOpen = stderrors.New("circuit breaker open")
+// breaker is the client's circuit breaker: gobreaker's two-step breaker,
+// asked before every attempt and told its outcome after it. A nil *breaker
+// (no WithCircuitBreaker) lets everything through.
+type breaker struct {
+	cb     *gobreaker.TwoStepCircuitBreaker[struct{}]
+	probes uint32
 
-// Defaults of BreakerConfig's zero fields.
-const (
-	defaultBreakerWindow       = 10 * time.Second
-	defaultBreakerMinFailures  = 5
-	defaultBreakerFailureRatio = 0.5
-	defaultBreakerOpenFor      = 30 * time.Second
-	defaultBreakerProbes       = 1
+	mu   sync.Mutex
+	last error // the last counted failure, a copy nobody changes
+
+	// State changes are queued under gobreaker's lock and delivered
+	// outside it, in order, by whichever goroutine gets there first.
+	queueMu    sync.Mutex
+	queue      []transition
+	queued     atomic.Bool
+	delivering sync.Mutex
+	watchers   []func(from, to BreakerState)
+}
+
+type transition struct{ from, to BreakerState }
+
+// The outcomes gobreaker is told: nil is a success.
+var (
+	errCounted  = stderrors.New("failure")
+	errExcluded = stderrors.New("not counted")
 )
 
-// BreakerConfig tunes the circuit breaker of WithCircuitBreaker. Its zero
-// value is the default breaker; a zero field keeps that field's default.
-type BreakerConfig struct {
-	// Window is the rolling window over which attempts are counted
-	// (default 10 s, counted in tenths of the window).
-	Window time.Duration
-	// MinFailures is the number of failed attempts within Window below
-	// which the breaker never opens (default 5).
-	MinFailures int
-	// FailureRatio is the share of failed attempts, among the attempts
-	// counted within Window, at or above which the breaker opens, once
-	// MinFailures is reached (default 0.5; at most 1).
-	FailureRatio float64
-	// OpenFor is how long the breaker stays open before it lets probes
-	// through (default 30 s).
-	OpenFor time.Duration
-	// Probes is how many attempts the half-open breaker lets through; that
-	// many successes close it, one failure opens it again (default 1).
-	Probes int
-	// OnStateChange, if set, is called on every change of state, in order,
-	// never while the breaker is locked: it may call the client.
-	OnStateChange func(from, to BreakerState)
+func newBreaker(cfg BreakerConfig) *breaker {
+	b := &breaker{probes: uint32(cfg.Probes)}
+	if cfg.OnStateChange != nil {
+		b.watchers = append(b.watchers, cfg.OnStateChange)
+	}
+	minFailures, ratio := uint32(cfg.MinFailures), cfg.FailureRatio
+	b.cb = gobreaker.NewTwoStepCircuitBreaker[struct{}](gobreaker.Settings{
+		Name:         "devcloud",
+		MaxRequests:  b.probes,
+		Interval:     cfg.Window,
+		BucketPeriod: cfg.Window / 10, // a rolling window, not a fixed one
+		Timeout:      cfg.OpenFor,
+		ReadyToTrip: func(n gobreaker.Counts) bool {
+			// Only finished attempts: Requests also counts those in
+			// flight and those not counted.
+			done := n.TotalSuccesses + n.TotalFailures
+			return n.TotalFailures >= minFailures && float64(n.TotalFailures) >= ratio*float64(done)
+		},
+		IsExcluded: func(err error) bool { return err == errExcluded },
+		OnStateChange: func(_ string, from, to gobreaker.State) {
+			// Called under gobreaker's lock: only queue it.
+			b.queueMu.Lock()
+			b.queue = append(b.queue, transition{stateOf(from), stateOf(to)})
+			b.queued.Store(true)
+			b.queueMu.Unlock()
+		},
+	})
+	return b
 }
 
-// withDefaults fills the zero fields.
-func (c BreakerConfig) withDefaults() BreakerConfig {
-	if c.Window == 0 {
-		c.Window = defaultBreakerWindow
+// watch adds f to the functions told of every change of state. It is for
+// New (an observer), before the client is used.
+func (b *breaker) watch(f func(from, to BreakerState)) {
+	if b != nil && f != nil {
+		b.watchers = append(b.watchers, f)
 	}
-	if c.MinFailures == 0 {
-		c.MinFailures = defaultBreakerMinFailures
-	}
-	if c.FailureRatio == 0 {
-		c.FailureRatio = defaultBreakerFailureRatio
-	}
-	if c.OpenFor == 0 {
-		c.OpenFor = defaultBreakerOpenFor
-	}
-	if c.Probes == 0 {
-		c.Probes = defaultBreakerProbes
-	}
-	return c
 }
 
-func (c BreakerConfig) check() error {
-	switch {
-	case c.Window < 0:
-		return &InputError{Field: "breaker.Window", Reason: "must not be negative"}
-	case c.MinFailures < 0 || c.MinFailures > 1<<30:
-		return &InputError{Field: "breaker.MinFailures", Reason: "must be between 0 and 2^30"}
-	case !(c.FailureRatio >= 0 && c.FailureRatio <= 1): // NaN included
-		return &InputError{Field: "breaker.FailureRatio", Reason: "must be between 0 and 1"}
-	case c.OpenFor < 0:
-		return &InputError{Field: "breaker.OpenFor", Reason: "must not be negative"}
-	case c.Probes < 0 || c.Probes > 1<<16:
-		return &InputError{Field: "breaker.Probes", Reason: "must be between 0 and 65536"}
+// allow asks the breaker for one attempt of method and path. When it
+// refuses, err is a *circuitOpenError; otherwise record must be called once
+// the attempt has ended, with its verdict and error.
+func (b *breaker) allow(method, path string) (record func(v verdict, err error), err error) {
+	if b == nil {
+		return func(verdict, error) {}, nil
 	}
-	return nil
-}
-
-// WithCircuitBreaker stops calling a platform that is down. The breaker
-// counts the attempts of every call (and the default login's requests) in
-// a rolling window; when enough of them failed it opens, and calls fail at
-// once with ErrCircuitOpen — no request, no retry-budget token, no sleep —
-// until OpenFor has passed. Then it lets Probes attempts through: their
-// success closes it, a failure opens it again.
-//
-// Failures are transport errors and HTTP 500, 502, 503 and 504. Any other
-// answer proves the platform alive and counts as a success: 2xx, 4xx,
-// platform codes, session codes. Throttling (429, 10004, 30011) and
-// attempts ended by the caller's own context are not counted.
-//
-// The zero BreakerConfig opens when, within 10 s, at least 5 attempts failed
-// and at least half of the attempts failed; stays open 30 s; and lets 1
-// probe through. Without this option the client has no breaker.
-func WithCircuitBreaker(cfg BreakerConfig) Option {
-	return func(c *config) error {
-		if err := cfg.check(); err != nil {
-			return err
+	done, err := b.cb.Allow()
+	b.deliver()
+	if err != nil {
+		return nil, &circuitOpenError{method: method, path: path, last: b.lastFailure()}
+	}
+	return func(v verdict, err error) {
+		switch v {
+		case countedSuccess:
+			done(nil)
+		case countedFailure:
+			b.mu.Lock()
+			b.last = snapshot(err, method, path)
+			b.mu.Unlock()
+			done(errCounted)
+		default:
+			done(errExcluded)
 		}
-		cfg = cfg.withDefaults()
-		c.breaker = &cfg
-		return nil
+		b.deliver()
+	}, nil
+}
+
+// run is the breaker's step: it asks for the request and tells the breaker
+// how it went. A request it refuses is not sent: its result is refused.
+func (b *breaker) run(ctx context.Context, a *exchange) (res result) {
+	record, err := b.allow(a.k.method, a.k.name)
+	if err != nil {
+		return result{err: err, refused: true, ctx: ctx}
+	}
+	sent := false
+	defer func() {
+		if !sent { // a later step panicked: the breaker must not wait for it forever
+			record(notCounted, nil)
+		}
+	}()
+	res = a.next(ctx)
+	sent = true
+	record(judge(ctx, res.err), res.err)
+	return res
+}
+
+// blocks reports whether an attempt asked for now would be refused: the
+// breaker is open, or half-open with all its probes in flight. A retry
+// checks it before it takes a budget token or sleeps.
+func (b *breaker) blocks() bool {
+	if b == nil {
+		return false
+	}
+	defer b.deliver()
+	switch b.cb.State() {
+	case gobreaker.StateOpen:
+		return true
+	case gobreaker.StateHalfOpen:
+		n := b.cb.Counts()
+		return n.Requests-min(n.TotalExclusions, n.Requests) >= b.probes
+	}
+	return false
+}
+
+func (b *breaker) state() BreakerState {
+	if b == nil {
+		return BreakerClosed
+	}
+	defer b.deliver()
+	return stateOf(b.cb.State())
+}
+
+func (b *breaker) lastFailure() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.last
+}
+
+// deliver tells the watchers of the queued changes of state. One goroutine
+// delivers at a time; a goroutine that finds another delivering leaves its
+// changes to it (which looks again after it is done), so a watcher may call
+// the client without deadlocking.
+func (b *breaker) deliver() {
+	for b.queued.Load() {
+		if !b.delivering.TryLock() {
+			return
+		}
+		b.drain()
 	}
 }
 
-// BreakerState is the state of a client's circuit breaker.
-type BreakerState int8
+// drain delivers until the queue is empty; it holds b.delivering.
+func (b *breaker) drain() {
+	defer b.delivering.Unlock() // a watcher that panics must not silence the others
+	for {
+		b.queueMu.Lock()
+		batch := b.queue
+		b.queue = nil
+		b.queued.Store(false)
+		b.queueMu.Unlock()
+		if len(batch) == 0 {
+			return
+		}
+		for _, t := range batch {
+			for _, f := range b.watchers {
+				f(t.from, t.to)
+			}
+		}
+	}
+}
 
-// The states of a circuit breaker.
-const (
-	// BreakerClosed lets every attempt through and counts its outcome.
-	BreakerClosed BreakerState = iota
-	// BreakerHalfOpen lets the probes through and stops the other attempts.
-	BreakerHalfOpen
-	// BreakerOpen stops every attempt.
-	BreakerOpen
-)
-
-// String returns "closed", "half-open" or "open".
-func (s BreakerState) String() string {
+func stateOf(s gobreaker.State) BreakerState {
 	switch s {
-	case BreakerClosed:
-		return "closed"
-	case BreakerHalfOpen:
-		return "half-open"
-	case BreakerOpen:
-		return "open"
+	case gobreaker.StateOpen:
+		return BreakerOpen
+	case gobreaker.StateHalfOpen:
+		return BreakerHalfOpen
 	}
-	return "unknown"
-}
-
-// BreakerState returns the state of the client's circuit breaker;
-// BreakerClosed for a client without one.
-func (c *Client) BreakerState() BreakerState { return c.breaker.state() }
-
-// circuitOpenError is a call stopped before its request was sent because
-// the breaker was open (or half-open with its probes in flight). It matches
-// ErrCircuitOpen and, through errors.As, the breaker's last counted failure.
-type circuitOpenError struct {
-	method, path string
-	last         error // a copy, owned by the breaker, never changed
-}
-
-func (e *circuitOpenError) Error() string {
-	var b strings.Builder
-	b.WriteString("devcloud: ")
-	if e.method != "" {
-		b.WriteString(e.method)
-		b.WriteString(" ")
-		b.WriteString(e.path)
-		b.WriteString(": ")
-	}
-	b.WriteString("circuit breaker open, request not sent")
-	if e.last != nil {
-		b.WriteString("; last failure: ")
-		b.WriteString(strings.TrimPrefix(e.last.Error(), "devcloud: "))
-	}
-	return b.String()
-}
-
-func (e *circuitOpenError) Unwrap() []error {
-	if e.last == nil {
-		return []error{ErrCircuitOpen}
-	}
-	return []error{ErrCircuitOpen, e.last}
+	return BreakerClosed
 }

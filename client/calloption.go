@@ -1,9 +1,6 @@
 package client
 
-import (
-	"net/url"
-	"time"
-)
+import "net/url"
 
 // CallOption adjusts one call of Do.
 type CallOption func(*callConfig)
@@ -14,12 +11,6 @@ type callConfig struct {
 	idempotencyKey string
 	headers        [][2]string
 	query          url.Values
-
-	// Set by Poll, which keeps its own schedule: Do never sends the request
-	// again after a retryable failure (a relogin replay still happens), and
-	// the attempt's timeout replaces WithTimeout's.
-	noResend bool
-	timeout  time.Duration
 }
 
 // NoRetry makes one attempt only: no retries, no relogin replay.

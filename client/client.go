@@ -27,6 +27,7 @@ type Client struct {
 	policy    *retry.Policy
 	budget    *retrying.Budget
 	breaker   *breaker // nil without WithCircuitBreaker
+	steps     []step   // what every request passes through (pipeline.go)
 	sessions  *sessions
 	loginPath string
 	timeout   time.Duration
@@ -155,7 +156,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		owner:   uuid.NewString(),
 		clock:   cfg.clock,
 		margin:  cfg.refreshMargin,
-		jitter:  DefaultRefreshJitter * rnd(),
+		jitter:  refreshJitter * rnd(),
 		timeout: cfg.loginTimeout,
 		cool:    cooldown{backoff: cfg.policy.LoginCooldown, rnd: cfg.rnd},
 		gate:    c.breaker,
@@ -164,6 +165,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		obs:     &c.obs,
 	}
 	c.sessions.lease, _ = store.(LoginLease)
+	c.steps = c.assemble()
 	switch {
 	case cfg.login != nil:
 		c.sessions.login = cfg.login

@@ -2,13 +2,11 @@ package client
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
 )
-
-// AttemptHook observes every attempt of every call.
-type AttemptHook func(AttemptInfo)
 
 // AttemptInfo describes one finished attempt and what the client does next.
 type AttemptInfo struct {
@@ -41,11 +39,47 @@ type AttemptInfo struct {
 }
 
 // withHook appends h, as an Observer, to list.
-func withHook(list []Observer, h AttemptHook) []Observer {
+func withHook(list []Observer, h func(AttemptInfo)) []Observer {
 	if h == nil {
 		return list
 	}
 	return append(list[:len(list):len(list)], Observer{
 		AttemptEnd: func(_ context.Context, a AttemptInfo) { h(a) },
 	})
+}
+
+// attemptInfo describes the attempt that gave res, judged d, for hooks and
+// logs. Its error was named when the attempt ended (send).
+func (c *Client) attemptInfo(k *call, res *result, d decision) AttemptInfo {
+	info := AttemptInfo{
+		Attempt: k.sent, Method: k.method, Path: k.name, Status: res.status, Err: res.err,
+		Elapsed: res.elapsed, Action: d.action, Delay: d.delay, Login: k.login,
+	}
+	if res.err != nil {
+		info.Code, _ = apierrors.CodeOf(res.err)
+		info.RequestID = apierrors.RequestIDOf(res.err)
+	}
+	return info
+}
+
+// observe tells the observer and the debug log how an attempt ended.
+func (c *Client) observe(ctx context.Context, info AttemptInfo) {
+	if c.obs.AttemptEnd != nil {
+		c.obs.AttemptEnd(ctx, info)
+	}
+	if c.logger != nil && c.logger.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.Int("attempt", info.Attempt), slog.String("method", info.Method),
+			slog.String("path", info.Path), slog.Int("status", info.Status),
+			slog.Int("code", int(info.Code)), slog.String("action", info.Action.String()),
+			slog.Duration("delay", info.Delay), slog.Duration("elapsed", info.Elapsed),
+		}
+		if info.RequestID != "" {
+			attrs = append(attrs, slog.String("request_id", info.RequestID))
+		}
+		if info.Err != nil {
+			attrs = append(attrs, slog.String("error", info.Err.Error()))
+		}
+		c.logger.LogAttrs(ctx, slog.LevelDebug, "devcloud attempt", attrs...)
+	}
 }

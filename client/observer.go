@@ -2,11 +2,7 @@ package client
 
 import (
 	"context"
-	"maps"
 	"net/http"
-	"net/url"
-	"slices"
-	"strings"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -242,11 +238,11 @@ func keep(ctx, next context.Context) context.Context {
 // The client calls its observer through these methods, which cost nothing
 // when a field is nil.
 
-func (o *Observer) callStart(ctx context.Context, req *request) context.Context {
+func (o *Observer) callStart(ctx context.Context, k *call) context.Context {
 	if o.CallStart == nil {
 		return ctx
 	}
-	return keep(ctx, o.CallStart(ctx, CallInfo{Method: req.method, Path: req.name}))
+	return keep(ctx, o.CallStart(ctx, CallInfo{Method: k.method, Path: k.name}))
 }
 
 func (o *Observer) attemptStart(ctx context.Context, req RequestInfo) context.Context {
@@ -275,41 +271,25 @@ func (o *Observer) loginWait(ctx, login context.Context, err error) {
 	}
 }
 
-// requestInfo describes attempt n of req, whose header is h.
-func (c *Client) requestInfo(req *request, n int, h http.Header) RequestInfo {
-	return RequestInfo{
-		Attempt: n, Method: req.method, Path: req.name, URL: c.redactedURL(req),
-		Login: req.login, Header: h,
+// observeStep tells the observer of each request about to be sent; the
+// context AttemptStart returns is the request's, and AttemptEnd's.
+type observeStep struct{ c *Client }
+
+func (s observeStep) run(ctx context.Context, a *exchange) result {
+	if s.c.obs.AttemptStart != nil {
+		ctx = s.c.obs.attemptStart(ctx, s.c.requestInfo(a.k, a.n, a.r.Header))
 	}
+	res := a.next(ctx)
+	res.ctx = ctx
+	return res
 }
 
-// redactedURL returns req's absolute URL with every query value replaced by
-// REDACTED: the keys say what was asked, the values may be secrets.
-func (c *Client) redactedURL(req *request) string {
-	var b strings.Builder
-	b.WriteString(c.baseURL)
-	b.WriteString(req.name)
-	sep := byte('?')
-	add := func(key string) {
-		b.WriteByte(sep)
-		sep = '&'
-		b.WriteString(key)
-		b.WriteString("=REDACTED")
+// requestInfo describes attempt n of k, whose header is h.
+func (c *Client) requestInfo(k *call, n int, h http.Header) RequestInfo {
+	return RequestInfo{
+		Attempt: n, Method: k.method, Path: k.name, URL: c.redactedURL(k),
+		Login: k.login, Header: h,
 	}
-	if _, q, ok := strings.Cut(req.path, "?"); ok {
-		q, _, _ = strings.Cut(q, "#")
-		for part := range strings.SplitSeq(q, "&") {
-			if key, _, _ := strings.Cut(part, "="); key != "" {
-				add(key)
-			}
-		}
-	}
-	for _, key := range slices.Sorted(maps.Keys(req.call.query)) {
-		for range req.call.query[key] {
-			add(url.QueryEscape(key))
-		}
-	}
-	return b.String()
 }
 
 // wait tells the observer about a sleep the client is about to make.

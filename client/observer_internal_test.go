@@ -12,18 +12,18 @@ func TestNoObserverCostsNoAllocation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req := &request{method: "GET", path: "/v1/devices?page=2", name: "/v1/devices", call: &callConfig{}}
+	k := &call{method: "GET", path: "/v1/devices?page=2", name: "/v1/devices"}
 	ctx := context.Background()
 	run := &loginRun{}
 	allocs := testing.AllocsPerRun(100, func() {
-		cctx := c.obs.callStart(ctx, req)
+		cctx := c.obs.callStart(ctx, k)
 		actx := c.obs.attemptStart(cctx, RequestInfo{})
 		c.observe(actx, AttemptInfo{Attempt: 1})
 		c.wait(cctx, WaitInfo{Delay: 1})
 		lctx := c.obs.loginStart(cctx, cctx, LoginInfo{})
 		c.sessions.loginEnd(lctx, run)
 		c.obs.loginWait(cctx, lctx, nil)
-		c.end(cctx, req, 1, nil)
+		c.finish(cctx, k)
 	})
 	if allocs != 0 {
 		t.Errorf("%v allocations per call without an observer, want 0", allocs)

@@ -1,7 +1,6 @@
 package client
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -29,7 +28,7 @@ type config struct {
 	csrfHeader     string
 	idemHeader     string
 	logger         *slog.Logger
-	hook           AttemptHook
+	hook           func(AttemptInfo)
 	observers      []Observer
 	clock          retry.Clock
 	rnd            func() float64
@@ -66,7 +65,7 @@ func WithCredentials(appID, secret string) Option {
 
 // WithLogin replaces the default login with the application's own function.
 // It takes precedence over WithCredentials.
-func WithLogin(login func(ctx context.Context) (Session, error)) Option {
+func WithLogin(login LoginFunc) Option {
 	return func(c *config) error {
 		if login == nil {
 			return &InputError{Field: "login", Reason: "nil function"}
@@ -241,7 +240,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithAttemptHook calls h after every attempt, successful or not, before
 // any backoff sleep. It is an Observer with only AttemptEnd set.
-func WithAttemptHook(h AttemptHook) Option {
+func WithAttemptHook(h func(AttemptInfo)) Option {
 	return func(c *config) error { c.hook = h; return nil }
 }
 

@@ -96,12 +96,10 @@ func Poll[T any](ctx context.Context, c *Client, method, path string, in any, op
 		if margin == 0 {
 			margin = DefaultPollMargin
 		}
-		callOpts := append(opts.Options[:len(opts.Options):len(opts.Options)], func(cc *callConfig) {
-			cc.noResend, cc.timeout = true, opts.Hold+margin
-		})
+		pc := &pollCall{timeout: opts.Hold + margin}
 		for {
 			var out T
-			err := c.Do(ctx, method, path, in, &out, callOpts...)
+			err := c.do(ctx, method, path, in, &out, pc, opts.Options)
 			if err == nil {
 				p.succeeded()
 				if !yield(out, nil) {

@@ -1,11 +1,16 @@
 package client
 
 import (
+	stderrors "errors"
 	"io"
 	"math/bits"
 	"net/http"
 	"sync"
 )
+
+// ErrResponseTooLarge is the cause of a TransportError for a response body
+// larger than WithMaxResponseBytes allows.
+var ErrResponseTooLarge = stderrors.New("response body exceeds the client's size limit")
 
 // readBody reads the whole body of a response whose Content-Length is
 // length (-1 when unknown), failing with ErrResponseTooLarge once it passes

@@ -2,6 +2,7 @@ package client
 
 import (
 	"encoding/json"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -84,14 +85,16 @@ func (r *redactor) snippet(body []byte) string {
 // cause (a malformed response's bytes may be quoted there). body is the
 // response body the error was decoded from.
 func (r *redactor) error(err error, body []byte) error {
+	if c := apierrors.CallOf(err); c != nil {
+		c.RequestID = r.text(c.RequestID)
+	}
 	switch e := err.(type) {
 	case *apierrors.APIError:
-		e.Message, e.RawCode, e.RequestID = r.text(e.Message), r.text(e.RawCode), r.text(e.RequestID)
+		e.Message, e.RawCode = r.text(e.Message), r.text(e.RawCode)
 		if e.Body != "" {
 			e.Body = r.snippet(body)
 		}
 	case *apierrors.DecodeError:
-		e.RequestID = r.text(e.RequestID)
 		if e.Snippet != "" {
 			e.Snippet = r.snippet(body)
 		}
@@ -119,17 +122,17 @@ func (e *redactedError) Unwrap() error { return e.err }
 // attempt, before any hook, log or caller sees it. A login's DecodeError
 // keeps no snippet at all: a login body that does not fit still carries the
 // new session's tokens, which nothing else knows to redact.
-func (c *Client) redact(req *request, sess Session, err error, body []byte) error {
-	if req.login {
+func (c *Client) redact(k *call, sess Session, err error, body []byte) error {
+	if k.login {
 		if de, ok := err.(*apierrors.DecodeError); ok {
 			de.Snippet = ""
 		}
 	}
-	values := append([]string{sess.Token, sess.CSRFToken, c.secret}, req.hidden...)
+	values := append([]string{sess.Token, sess.CSRFToken, c.secret}, k.hidden...)
 	if sig := c.loginSig.Load(); sig != nil {
 		values = append(values, *sig)
 	}
-	values = append(values, queryValues(req.path, req.call.query)...)
+	values = append(values, queryValues(k.path, k.opts.query)...)
 	return newRedactor(values...).error(err, body)
 }
 
@@ -155,4 +158,33 @@ func queryValues(path string, q url.Values) []string {
 		out = append(out, vs...)
 	}
 	return out
+}
+
+// redactedURL returns req's absolute URL with every query value replaced by
+// REDACTED: the keys say what was asked, the values may be secrets.
+func (c *Client) redactedURL(k *call) string {
+	var b strings.Builder
+	b.WriteString(c.baseURL)
+	b.WriteString(k.name)
+	sep := byte('?')
+	add := func(key string) {
+		b.WriteByte(sep)
+		sep = '&'
+		b.WriteString(key)
+		b.WriteString("=REDACTED")
+	}
+	if _, q, ok := strings.Cut(k.path, "?"); ok {
+		q, _, _ = strings.Cut(q, "#")
+		for part := range strings.SplitSeq(q, "&") {
+			if key, _, _ := strings.Cut(part, "="); key != "" {
+				add(key)
+			}
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(k.opts.query)) {
+		for range k.opts.query[key] {
+			add(url.QueryEscape(key))
+		}
+	}
+	return b.String()
 }

@@ -18,11 +18,11 @@ import (
 // need it. It runs under its own timeout, not under any caller's context.
 type LoginFunc func(ctx context.Context) (Session, error)
 
-// DefaultRefreshJitter is the largest fraction of the refresh margin a
-// client gives back, drawn once per client (as the AWS SDK's
+// refreshJitter is the largest fraction of the refresh margin a client
+// gives back, drawn once per client (as the AWS SDK's
 // ExpiryWindowJitterFrac), so that replicas sharing a session do not all
 // try to refresh it at the same instant.
-const DefaultRefreshJitter = 0.5
+const refreshJitter = 0.5
 
 // maxSessionRounds bounds the logins one caller waits for in one get: a
 // login that brings back a session already known dead is followed by one
@@ -99,6 +99,80 @@ const (
 
 // now is the local clock corrected by the server's offset.
 func (s *sessions) now() time.Time { return s.offset.apply(s.clock.Now()) }
+
+// ticket is the session layer's account of one call: the generation its
+// next session must be newer than, and the replays it has had. The call
+// holds it; only the session layer reads or writes it.
+type ticket struct {
+	after    uint64 // a session code condemned this generation: the next session is newer
+	relogged bool   // the call has been replayed once after a session code
+	fresh    bool   // the session of the last attempt came from a login the call waited for
+	stale    int    // replays after a session another call had already seen refused
+	logins   int    // logins the call waited for or was refused
+	free     bool   // the next request is a replay the policy does not count
+}
+
+// counts reports whether the request about to be counted is an attempt of
+// the policy's (1) or a replay it does not count (0).
+func (t *ticket) counts() int {
+	if t.free {
+		t.free = false
+		return 0
+	}
+	return 1
+}
+
+// session returns the session for a call's next attempt, t its ticket:
+// none when the client does not log in.
+func (s *sessions) session(ctx context.Context, t *ticket) (Session, error) {
+	if s.login == nil {
+		return Session{}, nil
+	}
+	sess, ran, err := s.get(ctx, t.after)
+	if ran || err != nil {
+		t.logins++
+	}
+	t.fresh = ran && err == nil
+	return sess, err
+}
+
+// replay handles a session code (10001, 10002, 10007, 10006) that the
+// session of generation gen met: the session is condemned, so no call is
+// handed it again, and it reports whether the call is replayed on a newer
+// one. The first replay is free (not an attempt of the policy's); a replay
+// refused too ends the call; when the refused session was the one just
+// issued, the refusal also counts as a failed login (cool-down), so a
+// platform refusing every session costs a login per cool-down, not one per
+// call; so does the refusal of a call's first session when it was issued
+// after such a refusal or a failed login. A replay that met a session
+// someone else had already seen refused, or one that had worked before it
+// was revoked, is replayed again, within the call's attempts (more, whose
+// remaining attempts more reports).
+func (s *sessions) replay(t *ticket, gen uint64, err error, noRetry, more bool) bool {
+	first, rejected := s.condemn(gen, t.relogged, t.fresh, err)
+	switch {
+	case noRetry, rejected:
+		return false
+	case !t.relogged:
+		t.relogged, t.free = true, true
+	case !first && t.stale < maxStaleReplays:
+		// The call was handed a session just before another call saw
+		// it refused: not this call's failure; replay on the session
+		// that replaces it, without counting an attempt.
+		t.stale++
+		t.free = true
+	case !more:
+		return false
+	}
+	t.after = max(t.after, gen)
+	return true
+}
+
+// maxStaleReplays bounds the replays of one call whose session another
+// call had already seen refused. Each needs a newer session, logged in by
+// someone else; the bound only matters when sessions die faster than calls
+// get through.
+const maxStaleReplays = 10
 
 // get returns a session newer than generation after (0: any) and newer than
 // every condemned one, logging in if there is none. ran reports whether the

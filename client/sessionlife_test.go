@@ -147,7 +147,7 @@ func TestCloseStopsABackgroundRefresh(t *testing.T) {
 func TestRefreshAheadOfExpiryIsJitteredPerClient(t *testing.T) {
 	for _, tc := range []struct {
 		rnd   float64
-		ahead time.Duration // the 60 s margin less rnd × DefaultRefreshJitter of it
+		ahead time.Duration // the 60 s margin less rnd × refreshJitter of it
 	}{
 		{0, 60 * time.Second},
 		{0.5, 45 * time.Second},

@@ -66,17 +66,15 @@ func down(status int) bool {
 
 // snapshot copies a counted failure for the breaker to keep: the attempt's
 // own error goes on to be annotated for its call, while the copy is shown,
-// unchanged, to every call the open breaker stops.
+// unchanged, to every call the open breaker stops. An APIError's copy drops
+// the cause the call attached.
 func snapshot(err error, method, path string) error {
-	switch e := err.(type) {
-	case *apierrors.APIError:
-		cp := *e
-		cp.Method, cp.Path, cp.Err = method, path, nil
-		return &cp
-	case *apierrors.TransportError:
-		cp := *e
-		cp.Method, cp.Path = method, path
-		return &cp
+	cp, c, cause := clone(err)
+	if c != nil {
+		c.Method, c.Path = method, path
+		if _, api := err.(*apierrors.APIError); api {
+			*cause = nil
+		}
 	}
-	return err
+	return cp
 }

@@ -1,6 +1,7 @@
 package retrying
 
 import (
+	"context"
 	"sync"
 
 	"github.com/devcloud/devcloud-go/retry"
@@ -27,9 +28,9 @@ func NewBudget(cfg retry.BudgetConfig) *Budget {
 
 // Acquire takes the cost of one retry (the timeout cost if timeout is set)
 // and reports whether the retry may be made. The cost taken is what Release
-// gives back if the retry succeeds; it is 0 when refused, and from a disabled
-// or nil budget, which always allows.
-func (b *Budget) Acquire(timeout bool) (cost int, ok bool) {
+// gives back if the retry succeeds, or Forfeit settles if it fails; it is 0
+// when refused, and from a disabled or nil budget, which always allows.
+func (b *Budget) Acquire(ctx context.Context, timeout bool) (cost int, ok bool) {
 	if b == nil || b.cfg.Disabled {
 		return 0, true
 	}
@@ -51,6 +52,10 @@ func (b *Budget) Acquire(timeout bool) (cost int, ok bool) {
 func (b *Budget) Release(cost int) {
 	b.add(cost)
 }
+
+// Forfeit settles the cost an Acquire took for a retry that did not help:
+// the tokens stay spent.
+func (b *Budget) Forfeit(cost int) {}
 
 // Success adds SuccessRefund, up to the capacity, for a call that succeeded
 // without any retry.

@@ -1,5 +1,7 @@
 package client
 
+import "context"
+
 // sessionHeaders are the header values of one session, made once and
 // shared by every request that carries it: building "Bearer "+token and two
 // one-element slices cost every call three allocations. resty clones the
@@ -25,4 +27,34 @@ func (c *Client) headersOf(sess Session) *sessionHeaders {
 	}
 	c.sessHeaders.Store(p)
 	return p
+}
+
+// headerStep sets the request's headers: the client's own, the session's,
+// the idempotency key and the call's.
+type headerStep struct{ c *Client }
+
+func (s headerStep) run(ctx context.Context, a *exchange) result {
+	c, k, h := s.c, a.k, a.r.Header
+	for key, v := range c.headers {
+		// Clipped, so a per-call Add copies instead of writing into the
+		// client's shared slice.
+		h[key] = v[:len(v):len(v)]
+	}
+	sh := c.headersOf(a.sess)
+	if sh.auth != nil {
+		h[c.auth] = sh.auth
+	}
+	if sh.csrfv != nil {
+		h[c.csrf] = sh.csrfv
+	}
+	if k.idemKey != "" {
+		h[c.idem] = []string{k.idemKey}
+	}
+	for _, kv := range k.opts.headers {
+		h.Add(kv[0], kv[1])
+	}
+	if k.body != nil {
+		h["Content-Type"] = []string{"application/json"}
+	}
+	return a.next(ctx)
 }

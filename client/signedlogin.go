@@ -99,10 +99,9 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 			return Session{}, &InputError{Field: "credentials", Reason: "cannot encode the login request", Err: err}
 		}
 		var out loginResponse
-		start := c.clock.Now()
-		call := &request{method: "POST", path: c.loginPath, name: c.loginPath, body: body, call: &callConfig{},
+		k := &call{method: "POST", path: c.loginPath, name: c.loginPath, body: body, out: &out,
 			hidden: []string{req.Sig}, login: true}
-		res := c.attempt(ctx, call, 1, Session{}, &out)
+		res := c.send(ctx, k, Session{})
 		// A Retry-After on the login's answer (10004, 503) sets the
 		// cool-down.
 		if ae, ok := res.err.(*apierrors.APIError); ok {
@@ -112,9 +111,13 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		}
 		// The error is complete before the hook sees it: redacted, its
 		// snippet dropped (a login body carries the session's tokens) and
-		// named.
-		info := c.attemptInfo(1, call, res, start)
-		info.Login = true
+		// named. The shared login decides itself whether to try again.
+		action := apierrors.ActionNone
+		if res.err != nil {
+			action = apierrors.ActionFail
+		}
+		info := c.attemptInfo(k, &res, decision{action: action})
+		info.Attempt = 1 // also when the breaker refused it: the login's one request
 		c.observe(res.ctx, info)
 		if res.err != nil {
 			if code, ok := apierrors.CodeOf(res.err); ok && code == apierrors.Code(10006) {
@@ -124,8 +127,9 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		}
 		if out.Token == "" {
 			return Session{}, &apierrors.DecodeError{
-				HTTPStatus: res.status, Reason: "login response has no Token",
-				Call: apierrors.Call{Method: "POST", Path: c.loginPath, Attempts: 1},
+				HTTPStatus: res.status,
+				Reason:     "login response has no Token",
+				Call:       apierrors.Call{Method: "POST", Path: c.loginPath, Attempts: 1},
 			}
 		}
 		s := Session{Token: out.Token, CSRFToken: out.CSRFToken}

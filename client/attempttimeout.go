@@ -1,0 +1,24 @@
+package client
+
+import "context"
+
+// deadlineStep bounds one attempt by WithTimeout (Poll's own timeout for a
+// poll), and marks a request carrying an idempotency key as one net/http
+// must not resend by itself (see sendOnce).
+type deadlineStep struct{ c *Client }
+
+func (s deadlineStep) run(ctx context.Context, a *exchange) result {
+	timeout := s.c.timeout
+	if a.k.poll != nil {
+		timeout = a.k.poll.timeout
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	if a.k.idemKey != "" {
+		ctx = withSendOnce(ctx, s.c.idem)
+	}
+	return a.next(ctx)
+}

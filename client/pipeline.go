@@ -1,0 +1,69 @@
+package client
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/go-resty/resty/v2"
+)
+
+// The client sends every request — each attempt of a call, each request of
+// the default login — down a pipeline of steps, in the manner of azcore's
+// policies: each cross-cutting concern (the circuit breaker, the observer,
+// the attempt's deadline, the headers) is one small type in a file named
+// for it, which does its part and hands the request on with next. The last
+// step sends it. Steps are assembled once, in New (steps below); a new
+// concern is a new step and a line there, and never touches Do's loop.
+//
+// A pipeline rather than resty's middleware: resty's request and response
+// hooks cannot stop a request without an error of resty's own, cannot wrap
+// the whole of an attempt (a breaker must see its outcome, an observer its
+// end), and would run for the login's request only by accident.
+type step interface {
+	// run does the step's part of the exchange a and returns its result,
+	// normally by calling a.next(ctx) in between.
+	run(ctx context.Context, a *exchange) result
+}
+
+// exchange is one request on its way down the steps.
+type exchange struct {
+	k     *call
+	n     int     // its number within the call, from 1
+	sess  Session // the session it carries; zero for none
+	steps []step  // the steps still to run
+	start time.Time
+	r     *resty.Request // the request the steps fill in; the last one sends it
+}
+
+// next runs the next step.
+func (a *exchange) next(ctx context.Context) result {
+	s := a.steps[0]
+	a.steps = a.steps[1:]
+	return s.run(ctx, a)
+}
+
+// result is what one request came back with.
+type result struct {
+	status    int
+	header    http.Header
+	err       error
+	refused   bool            // by a step before sending (the circuit breaker): nothing was sent
+	noSession bool            // no session could be had: nothing was sent
+	ctx       context.Context // the request's, for AttemptEnd
+	sess      Session         // the session it carried
+	elapsed   time.Duration   // how long it took
+}
+
+// steps assembles the client's pipeline, in the order a request meets
+// them: the breaker may refuse it before anything else is spent; the
+// observer sees what is sent; the deadline bounds the rest; the headers
+// are set last before sending.
+func (c *Client) assemble() []step {
+	var s []step
+	if c.breaker != nil {
+		s = append(s, c.breaker)
+	}
+	s = append(s, observeStep{c}, deadlineStep{c}, headerStep{c}, transportStep{c})
+	return s
+}
