@@ -321,3 +321,106 @@ func TestRetryBudgetFigures(t *testing.T) {
 		}
 	})
 }
+
+// TestRetryBudgetBurstLosesNoCall: 200 calls at once, each needing one
+// retry that succeeds. The first retries in flight empty the bucket before
+// any of them is answered (the platform holds them until they have), so a
+// retry that finds it empty must wait for their refunds: 0 calls fail, and
+// the bucket is full again afterwards. AWS's standard mode fails about half
+// of them. In an outage of the same shape no refund comes: the waiting
+// retries are refused as soon as none is left in flight.
+func TestRetryBudgetBurstLosesNoCall(t *testing.T) {
+	const calls = 200
+	for _, tt := range []struct {
+		name     string
+		first    func() (reply, error)
+		inFlight int // retries the full bucket pays for: 500 / their cost
+	}{
+		{"503", func() (reply, error) { return code(503), nil }, 100},
+		{"20005", func() (reply, error) { return code(20005), nil }, 100},
+		{"timeout", func() (reply, error) { return reply{}, timeoutError{} }, 50},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				mu       sync.Mutex
+				seen     = map[string]int{}
+				held     int
+				release  = make(chan struct{})
+				requests int
+				c        *client.Client
+				low      int // tokens left when the last retry the bucket paid for arrived
+			)
+			platform := platformFunc(func(r *http.Request) (reply, error) {
+				mu.Lock()
+				requests++
+				id := r.Header.Get("X-Call")
+				seen[id]++
+				if seen[id] == 1 {
+					mu.Unlock()
+					return tt.first()
+				}
+				held++
+				if held == tt.inFlight {
+					low = c.Stats().RetryTokens
+					close(release) // the bucket is empty now: let them all through
+				}
+				mu.Unlock()
+				<-release
+				return ok(`{}`), nil
+			})
+			c = budgetClient(t, platform, mock.NewFakeClock(), retry.DefaultPolicy())
+			var wg sync.WaitGroup
+			var failed, refused sync.Map
+			for i := range calls {
+				wg.Go(func() {
+					err := c.Do(context.Background(), "GET", "/v1/x", nil, nil, client.Header("X-Call", fmt.Sprint(i)))
+					if err != nil {
+						failed.Store(i, err)
+					}
+					if errors.Is(err, retry.ErrBudgetExhausted) {
+						refused.Store(i, true)
+					}
+				})
+			}
+			wg.Wait()
+			n := 0
+			failed.Range(func(_, v any) bool { n++; t.Log(v); return n < 5 })
+			t.Logf("%d calls at once, each %s then 200: %d failed, %d requests, %d tokens when the first %d retries were held, %d at the end",
+				calls, tt.name, n, requests, low, tt.inFlight, c.Stats().RetryTokens)
+			if n != 0 || requests != 2*calls || c.Stats().RetryTokens != 500 {
+				t.Errorf("failed %d, requests %d, tokens %d; want 0, %d, 500", n, requests, c.Stats().RetryTokens, 2*calls)
+			}
+			if low != 0 {
+				t.Errorf("%d tokens left while %d retries were held: the burst never emptied the bucket", low, tt.inFlight)
+			}
+		})
+	}
+
+	t.Run("concurrent outage", func(t *testing.T) {
+		var mu sync.Mutex
+		requests := 0
+		platform := platformFunc(func(*http.Request) (reply, error) {
+			mu.Lock()
+			requests++
+			mu.Unlock()
+			return code(503), nil
+		})
+		c := budgetClient(t, platform, mock.NewFakeClock(), retry.DefaultPolicy())
+		var wg sync.WaitGroup
+		var okCalls sync.Map
+		for i := range calls {
+			wg.Go(func() {
+				if err := c.Do(context.Background(), "GET", "/v1/x", nil, nil); err == nil {
+					okCalls.Store(i, true)
+				}
+			})
+		}
+		wg.Wait()
+		t.Logf("%d calls at once during an outage: %d requests, %.2f per call, %d tokens left", calls, requests, float64(requests)/calls, c.Stats().RetryTokens)
+		// Every retry the bucket paid for failed: 100 of them, each call
+		// trying at most its three attempts.
+		if requests < calls || requests > calls+100 || c.Stats().RetryTokens != 0 {
+			t.Errorf("requests %d, tokens %d; want %d to %d, 0", requests, c.Stats().RetryTokens, calls, calls+100)
+		}
+	})
+}

@@ -188,10 +188,16 @@ func (c *Client) deadlineGate(ctx context.Context, _ *call, next decision, _ boo
 	return false, nil
 }
 
-// budgetGate: the retry pays its cost into the client's retry budget.
+// budgetGate: the retry pays its cost into the client's retry budget; when
+// it is empty while other retries are in flight, it waits, within the
+// call's deadline, for the tokens their success refunds.
 func (c *Client) budgetGate(ctx context.Context, k *call, _ decision, timeout bool) (bool, error) {
-	cost, ok := c.budget.Acquire(ctx, timeout)
+	cost, ok := c.budget.AcquireOrWait(ctx, timeout)
 	if !ok {
+		if err := ctx.Err(); err != nil {
+			// The deadline passed while the retry waited for tokens.
+			return true, stderrors.Join(retry.ErrBudgetExhausted, err)
+		}
 		return true, retry.ErrBudgetExhausted
 	}
 	k.held = cost

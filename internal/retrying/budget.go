@@ -13,12 +13,20 @@ import (
 // attempt adds SuccessRefund, up to the capacity. Retries that help are
 // therefore free, and only retries that fail drain the bucket: during an
 // outage it empties and calls stop retrying, so a fleet of clients does not
-// multiply the load on a platform that is already failing. It is safe for
-// concurrent use.
+// multiply the load on a platform that is already failing.
+//
+// Beyond AWS: a retry that finds the bucket empty while other retries are
+// in flight waits for them to settle, as their success refunds what they
+// took; only when none is in flight (nothing can refund: an outage) is it
+// refused. So a burst of calls that each need one retry, all at once, loses
+// none, while an outage costs what it costs AWS. It is safe for concurrent
+// use.
 type Budget struct {
-	cfg    retry.BudgetConfig
-	mu     sync.Mutex
-	tokens int
+	cfg      retry.BudgetConfig
+	mu       sync.Mutex
+	tokens   int
+	inflight int           // retries paid for and not yet settled
+	settled  chan struct{} // closed, and replaced, whenever one settles
 }
 
 // NewBudget returns a full bucket sized by cfg.
@@ -30,7 +38,19 @@ func NewBudget(cfg retry.BudgetConfig) *Budget {
 // and reports whether the retry may be made. The cost taken is what Release
 // gives back if the retry succeeds, or Forfeit settles if it fails; it is 0
 // when refused, and from a disabled or nil budget, which always allows.
-func (b *Budget) Acquire(ctx context.Context, timeout bool) (cost int, ok bool) {
+func (b *Budget) Acquire(timeout bool) (cost int, ok bool) {
+	return b.acquire(nil, timeout)
+}
+
+// AcquireOrWait is Acquire for a retry that may wait: when the bucket
+// cannot pay while other retries are in flight, it waits, until ctx ends,
+// for one of them to settle, whose success may refund enough.
+func (b *Budget) AcquireOrWait(ctx context.Context, timeout bool) (cost int, ok bool) {
+	return b.acquire(ctx, timeout)
+}
+
+// acquire waits for settlements only with a ctx.
+func (b *Budget) acquire(ctx context.Context, timeout bool) (cost int, ok bool) {
 	if b == nil || b.cfg.Disabled {
 		return 0, true
 	}
@@ -39,23 +59,51 @@ func (b *Budget) Acquire(ctx context.Context, timeout bool) (cost int, ok bool) 
 		cost = b.cfg.TimeoutCost
 	}
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.tokens < cost {
-		return 0, false
+	for b.tokens < cost {
+		if ctx == nil || b.inflight == 0 || ctx.Err() != nil {
+			b.mu.Unlock()
+			return 0, false
+		}
+		if b.settled == nil {
+			b.settled = make(chan struct{})
+		}
+		settled := b.settled
+		b.mu.Unlock()
+		select {
+		case <-settled:
+		case <-ctx.Done():
+		}
+		b.mu.Lock()
 	}
 	b.tokens -= cost
+	b.inflight++
+	b.mu.Unlock()
 	return cost, true
 }
 
-// Release gives back the cost an Acquire took, up to the capacity: the
-// retry it paid for succeeded. A retry that failed keeps its cost.
-func (b *Budget) Release(cost int) {
-	b.add(cost)
-}
+// Release settles an Acquire whose retry succeeded: its cost comes back, up
+// to the capacity.
+func (b *Budget) Release(cost int) { b.settle(cost, true) }
 
-// Forfeit settles the cost an Acquire took for a retry that did not help:
-// the tokens stay spent.
-func (b *Budget) Forfeit(cost int) {}
+// Forfeit settles an Acquire whose retry did not help (it failed, or the
+// call ended before its answer): the tokens stay spent.
+func (b *Budget) Forfeit(cost int) { b.settle(cost, false) }
+
+func (b *Budget) settle(cost int, refund bool) {
+	if b == nil || b.cfg.Disabled || cost <= 0 {
+		return
+	}
+	b.mu.Lock()
+	if refund {
+		b.tokens = min(b.tokens+cost, b.cfg.Capacity)
+	}
+	b.inflight = max(b.inflight-1, 0)
+	if b.settled != nil {
+		close(b.settled)
+		b.settled = nil
+	}
+	b.mu.Unlock()
+}
 
 // Success adds SuccessRefund, up to the capacity, for a call that succeeded
 // without any retry.

@@ -1,7 +1,6 @@
 package retrying_test
 
 import (
-	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -218,7 +217,7 @@ func TestBudgetConcurrentSuccessNeverExceedsCapacity(t *testing.T) {
 
 // acquired reports whether Acquire granted a retry.
 func acquired(b *retrying.Budget, timeout bool) bool {
-	_, ok := b.Acquire(context.Background(), timeout)
+	_, ok := b.Acquire(timeout)
 	return ok
 }
 
@@ -234,7 +233,7 @@ func TestBudgetTokenRateLimitVector(t *testing.T) {
 		tokens  int
 	}{
 		{"acquire 5 and release it", func() bool {
-			cost, ok := b.Acquire(context.Background(), false)
+			cost, ok := b.Acquire(false)
 			b.Release(cost)
 			return ok
 		}, true, 10},
@@ -273,7 +272,7 @@ func TestBudgetReleaseGivesBackWhatAcquireTook(t *testing.T) {
 			for range tt.drain {
 				acquired(b, false)
 			}
-			cost, ok := b.Acquire(context.Background(), tt.timeout)
+			cost, ok := b.Acquire(tt.timeout)
 			if !ok || cost != tt.wantCost {
 				t.Fatalf("Acquire(%v) = %d, %v; want %d, true", tt.timeout, cost, ok, tt.wantCost)
 			}
@@ -298,7 +297,7 @@ func TestDisabledBudgetAcquiresNothingAndReleasesNothing(t *testing.T) {
 	cfg := retry.DefaultBudget()
 	cfg.Disabled = true
 	b := retrying.NewBudget(cfg)
-	cost, ok := b.Acquire(context.Background(), true)
+	cost, ok := b.Acquire(true)
 	if cost != 0 || !ok {
 		t.Fatalf("Acquire = %d, %v; want 0, true", cost, ok)
 	}

@@ -1,7 +1,6 @@
 package retrying_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -68,7 +67,7 @@ func ExampleBudget() {
 	// An outage: every call fails and wants a retry.
 	retries := 0
 	for {
-		if _, ok := b.Acquire(context.Background(), false); !ok {
+		if _, ok := b.Acquire(false); !ok {
 			break
 		}
 		retries++
@@ -80,7 +79,7 @@ func ExampleBudget() {
 	for range 5 {
 		b.Success()
 	}
-	cost, ok := b.Acquire(context.Background(), false)
+	cost, ok := b.Acquire(false)
 	fmt.Println("tokens:", b.Tokens()+cost, "retry allowed:", ok)
 
 	// That retry succeeds: its cost comes back, so a retry that helps is free.
