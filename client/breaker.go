@@ -5,6 +5,7 @@ import (
 	stderrors "errors"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/sony/gobreaker/v2"
 )
@@ -13,8 +14,9 @@ import (
 // asked before every attempt and told its outcome after it. A nil *breaker
 // (no WithCircuitBreaker) lets everything through.
 type breaker struct {
-	cb     *gobreaker.TwoStepCircuitBreaker[struct{}]
-	probes uint32
+	cb           *gobreaker.TwoStepCircuitBreaker[struct{}]
+	probes       uint32
+	probeTimeout time.Duration
 
 	mu   sync.Mutex
 	last error // the last counted failure, a copy nobody changes
@@ -37,7 +39,7 @@ var (
 )
 
 func newBreaker(cfg BreakerConfig) *breaker {
-	b := &breaker{probes: uint32(cfg.Probes)}
+	b := &breaker{probes: uint32(cfg.Probes), probeTimeout: cfg.ProbeTimeout}
 	if cfg.OnStateChange != nil {
 		b.watchers = append(b.watchers, cfg.OnStateChange)
 	}
@@ -104,7 +106,12 @@ func (b *breaker) allow(method, path string) (record func(v verdict, err error),
 
 // run is the breaker's step: it asks for the request and tells the breaker
 // how it went. A request it refuses is not sent: its result is refused.
+//
+// The half-open breaker's probe runs under the probe timeout: a probe that
+// hangs frees the slot when it passes (not counted: it proved nothing), so
+// the next probe decides instead of every call waiting on the hung one.
 func (b *breaker) run(ctx context.Context, a *exchange) (res result) {
+	probe := b.cb.State() == gobreaker.StateHalfOpen
 	record, err := b.allow(a.k.method, a.k.name)
 	if err != nil {
 		return result{err: err, refused: true, ctx: ctx}
@@ -115,9 +122,19 @@ func (b *breaker) run(ctx context.Context, a *exchange) (res result) {
 			record(notCounted, nil)
 		}
 	}()
-	res = a.next(ctx)
+	actx := ctx
+	if probe {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, b.probeTimeout)
+		defer cancel()
+	}
+	res = a.next(actx)
 	sent = true
-	record(judge(ctx, res.err), res.err)
+	v := judge(ctx, res.err, probe)
+	if probe && actx.Err() != nil && ctx.Err() == nil {
+		v = notCounted // the probe's own timeout ended it
+	}
+	record(v, res.err)
 	return res
 }
 

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"strings"
@@ -635,4 +636,99 @@ func TestBreakerOnStateChangeMayCallTheClient(t *testing.T) {
 			t.Errorf("states seen by the callback = %v, want [open]", seen)
 		}
 	})
+}
+
+// TestBreakerJudgesTheAnswerNotItsStatus: a platform code in the body is the
+// platform answering whatever the HTTP status, so 1 000 calls answered
+// {"Error":{"Code":20001}} with status 500 open nothing (946 were refused
+// when the status decided). An HTML 500 still counts as a failure.
+func TestBreakerJudgesTheAnswerNotItsStatus(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newMemPlatform(respond(reply{status: 500, body: `{"Error":{"Code":20001,"Message":"bad id"}}`}))
+		c := newMemClient(t, p, client.BreakerConfig{})
+		refused := 0
+		for range 1000 {
+			if err := c.Do(bg, "GET", "/v1/devices", nil, nil); isOpen(err) {
+				refused++
+			} else if !errors.Is(err, apierrors.Code(20001)) {
+				t.Fatalf("err = %v, want 20001", err)
+			}
+		}
+		t.Logf("1000 calls answered 20001 in an HTTP 500: %d refused, %d requests, breaker %v", refused, p.requests.Load(), c.BreakerState())
+		if refused != 0 || c.BreakerState() != client.BreakerClosed || p.requests.Load() != 1000 {
+			t.Errorf("refused %d, state %v, requests %d; want 0, closed, 1000", refused, c.BreakerState(), p.requests.Load())
+		}
+		p = newMemPlatform(respond(reply{status: 500, body: "<html>internal error</html>"}))
+		c = newMemClient(t, p, client.BreakerConfig{})
+		for range 5 {
+			c.Do(bg, "GET", "/v1/devices", nil, nil, client.NoRetry())
+		}
+		if c.BreakerState() != client.BreakerOpen {
+			t.Errorf("state after 5 HTML 500s = %v, want open", c.BreakerState())
+		}
+	})
+}
+
+// openBreaker makes 5 failed calls and waits out OpenFor: the next attempt
+// is the half-open probe.
+func openBreaker(t *testing.T, c *client.Client, p *memPlatform) {
+	t.Helper()
+	p.set(respond(code(503)))
+	for range 5 {
+		c.Do(bg, "GET", "/v1/devices", nil, nil, client.NoRetry())
+	}
+	if c.BreakerState() != client.BreakerOpen {
+		t.Fatalf("state = %v after 5 failures, want open", c.BreakerState())
+	}
+	wait(30*time.Second + time.Millisecond)
+}
+
+// TestBreakerHungProbeFreesItsSlot: the probe hangs; after ProbeTimeout
+// (3 s by default) it frees the slot without counting, and the next probe
+// decides. Before, every call was refused for as long as the probe hung.
+func TestBreakerHungProbeFreesItsSlot(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := newMemPlatform(respond(code(503)))
+		var tr transitions
+		c := newMemClient(t, p, client.BreakerConfig{OnStateChange: tr.record})
+		openBreaker(t, c, p)
+		p.set(stall)
+		start := time.Now()
+		err := c.Do(bg, "GET", "/v1/devices", nil, nil, client.NoRetry())
+		took := time.Since(start)
+		if !errors.Is(err, context.DeadlineExceeded) || took != 3*time.Second {
+			t.Errorf("hung probe: err %v after %v, want a deadline after 3s", err, took)
+		}
+		if c.BreakerState() != client.BreakerHalfOpen {
+			t.Errorf("state after the hung probe = %v, want half-open (not counted)", c.BreakerState())
+		}
+		p.set(respond(ok(`{}`)))
+		if err := c.Do(bg, "GET", "/v1/devices", nil, nil); err != nil {
+			t.Errorf("next probe: %v", err)
+		}
+		t.Logf("a probe hung for %v, then the next probe: %s", took, tr.String())
+		if got, want := tr.String(), "closed→open open→half-open half-open→closed"; got != want {
+			t.Errorf("states: %s, want %s", got, want)
+		}
+	})
+}
+
+// TestBreakerThrottledProbeDecides: a probe answered 429 (or 30011) proves
+// the platform alive and closes the breaker; it used to leave it half-open
+// for good.
+func TestBreakerThrottledProbeDecides(t *testing.T) {
+	for _, n := range []int{429, 30011} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := newMemPlatform(respond(code(503)))
+				c := newMemClient(t, p, client.BreakerConfig{})
+				openBreaker(t, c, p)
+				p.set(respond(code(n)))
+				c.Do(bg, "GET", "/v1/devices", nil, nil, client.NoRetry())
+				if c.BreakerState() != client.BreakerClosed {
+					t.Errorf("state after a probe answered %d = %v, want closed", n, c.BreakerState())
+				}
+			})
+		})
+	}
 }

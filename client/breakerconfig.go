@@ -19,6 +19,7 @@ const (
 	defaultBreakerFailureRatio = 0.5
 	defaultBreakerOpenFor      = 30 * time.Second
 	defaultBreakerProbes       = 1
+	defaultBreakerProbeTimeout = 3 * time.Second
 )
 
 // BreakerConfig tunes the circuit breaker of WithCircuitBreaker. Its zero
@@ -40,6 +41,10 @@ type BreakerConfig struct {
 	// Probes is how many attempts the half-open breaker lets through; that
 	// many successes close it, one failure opens it again (default 1).
 	Probes int
+	// ProbeTimeout bounds each half-open probe, whatever WithTimeout
+	// says (default 3 s): a probe that hangs past it frees its slot
+	// without counting, and the next call is the probe.
+	ProbeTimeout time.Duration
 	// OnStateChange, if set, is called on every change of state, in order,
 	// never while the breaker is locked: it may call the client.
 	OnStateChange func(from, to BreakerState)
@@ -62,6 +67,9 @@ func (c BreakerConfig) withDefaults() BreakerConfig {
 	if c.Probes == 0 {
 		c.Probes = defaultBreakerProbes
 	}
+	if c.ProbeTimeout == 0 {
+		c.ProbeTimeout = defaultBreakerProbeTimeout
+	}
 	return c
 }
 
@@ -77,6 +85,8 @@ func (c BreakerConfig) check() error {
 		return &InputError{Field: "breaker.OpenFor", Reason: "must not be negative"}
 	case c.Probes < 0 || c.Probes > 1<<16:
 		return &InputError{Field: "breaker.Probes", Reason: "must be between 0 and 65536"}
+	case c.ProbeTimeout < 0:
+		return &InputError{Field: "breaker.ProbeTimeout", Reason: "must not be negative"}
 	}
 	return nil
 }
@@ -88,10 +98,14 @@ func (c BreakerConfig) check() error {
 // until OpenFor has passed. Then it lets Probes attempts through: their
 // success closes it, a failure opens it again.
 //
-// Failures are transport errors and HTTP 500, 502, 503 and 504. Any other
-// answer proves the platform alive and counts as a success: 2xx, 4xx,
-// platform codes, session codes. Throttling (429, 10004, 30011) and
-// attempts ended by the caller's own context are not counted.
+// Failures are transport errors and HTTP 500, 502, 503 and 504 without a
+// platform code in the body. Any other answer proves the platform alive and
+// counts as a success: 2xx, 4xx, platform codes and session codes whatever
+// the HTTP status (a 20001 in a 500 is the platform answering). Throttling
+// (429, 10004, 30011) and attempts ended by the caller's own context are not
+// counted, except that a throttled half-open probe closes the breaker: the
+// platform answered. Each probe runs under ProbeTimeout; one that hangs
+// past it frees its slot uncounted, and the next call probes.
 //
 // The zero BreakerConfig opens when, within 10 s, at least 5 attempts failed
 // and at least half of the attempts failed; stays open 30 s; and lets 1

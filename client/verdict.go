@@ -20,8 +20,8 @@ const (
 )
 
 // judge places an attempt that ended with err under ctx, the context it was
-// sent with.
-func judge(ctx context.Context, err error) verdict {
+// sent with. probe marks the half-open breaker's probe, which must decide.
+func judge(ctx context.Context, err error, probe bool) verdict {
 	if err == nil {
 		return countedSuccess
 	}
@@ -32,12 +32,23 @@ func judge(ctx context.Context, err error) verdict {
 	}
 	var ae *apierrors.APIError
 	if stderrors.As(err, &ae) {
+		// A code the platform put in the body (not the HTTP status standing
+		// in for one) is the platform answering, whatever the status: a
+		// 20001 in a 500 proves it alive.
+		logic := ae.RawCode != "" || ae.Code != 0 && int(ae.Code) != ae.HTTPStatus && !down(int(ae.Code))
 		switch {
 		case ae.HTTPStatus == 429 || ae.Code.Category() == apierrors.CategoryThrottle:
 			// 429, 10004, 30011: the platform is alive and asks us to slow
 			// down, which the retry policy does; opening would turn a
-			// throttle into an outage.
+			// throttle into an outage. A probe so answered proves the
+			// platform alive, and closes the breaker rather than leave
+			// it half-open.
+			if probe {
+				return countedSuccess
+			}
 			return notCounted
+		case logic:
+			return countedSuccess
 		case down(int(ae.Code)) || down(ae.HTTPStatus):
 			return countedFailure
 		}
