@@ -31,7 +31,12 @@ func IdempotencyKey(key string) CallOption {
 	return func(c *callConfig) { c.idempotencyKey = key }
 }
 
-// Header adds a request header to every attempt of the call.
+// Header sets a request header on every attempt of the call. It replaces
+// whatever the client would send under that name — a WithHeader default,
+// the session's Authorization or X-CSRF-Token, the Idempotency-Key — so the
+// platform never sees two values; several Header options with the same
+// name send all their values. A session header set this way is redacted
+// from errors like the session's own.
 func Header(key, value string) CallOption {
 	return func(c *callConfig) { c.headers = append(c.headers, [2]string{key, value}) }
 }

@@ -1,6 +1,10 @@
 package client
 
-import "context"
+import (
+	"context"
+	"net/http"
+	"strings"
+)
 
 // sessionHeaders are the header values of one session, made once and
 // shared by every request that carries it: building "Bearer "+token and two
@@ -50,11 +54,38 @@ func (s headerStep) run(ctx context.Context, a *exchange) result {
 	if k.idemKey != "" {
 		h[c.idem] = []string{k.idemKey}
 	}
-	for _, kv := range k.opts.headers {
+	for i, kv := range k.opts.headers {
+		if !namedBefore(k.opts.headers[:i], kv[0]) {
+			// The call's header replaces what the client would send
+			// under that name, its session's included: a server seeing
+			// two Authorization values may take either.
+			c.unset(h, kv[0])
+		}
 		h.Add(kv[0], kv[1])
 	}
 	if k.body != nil {
 		h["Content-Type"] = []string{"application/json"}
 	}
 	return a.next(ctx)
+}
+
+// unset removes name from h, also under the spelling the client's own
+// header names were given in (WithHeaderNames, WithIdempotencyHeader).
+func (c *Client) unset(h http.Header, name string) {
+	h.Del(name)
+	for _, own := range [...]string{c.auth, c.csrf, c.idem} {
+		if strings.EqualFold(own, name) {
+			delete(h, own)
+		}
+	}
+}
+
+// namedBefore reports whether one of kvs has the header name name.
+func namedBefore(kvs [][2]string, name string) bool {
+	for _, kv := range kvs {
+		if strings.EqualFold(kv[0], name) {
+			return true
+		}
+	}
+	return false
 }

@@ -19,7 +19,7 @@ const minRedacted = 3
 
 // redactor takes out of server-provided text the values a request carried
 // that must never be shown: the session token and CSRF token, the secret, the
-// login signature and the query values. A platform or proxy that echoes the
+// login signature, the query values and what the request body carried. A platform or proxy that echoes the
 // request in its error message or page would otherwise put them into
 // Error(), logs and hooks.
 type redactor struct {
@@ -133,7 +133,55 @@ func (c *Client) redact(k *call, sess Session, err error, body []byte) error {
 		values = append(values, *sig)
 	}
 	values = append(values, queryValues(k.path, k.opts.query)...)
+	if !k.login { // the login's secret, its signature, is hidden already
+		values = append(values, bodyValues(k.body)...)
+	}
+	for _, kv := range k.opts.headers {
+		if strings.EqualFold(kv[0], c.auth) || strings.EqualFold(kv[0], c.csrf) {
+			values = append(values, kv[1], strings.TrimPrefix(kv[1], "Bearer "))
+		}
+	}
 	return newRedactor(values...).error(err, body)
+}
+
+// maxBodyScan bounds the request bodies whose JSON string values are
+// redacted one by one; a larger body is redacted whole only.
+const maxBodyScan = 64 << 10
+
+// bodyValues returns what of a request body its errors must never show: a
+// platform that echoes the request in its message would otherwise put
+// whatever the body carried (a password, a WeChat code) into Error(), logs
+// and spans. That is the body as sent, and every string value of a JSON
+// body, at any depth, keys excluded.
+func bodyValues(body []byte) []string {
+	if len(body) < minRedacted {
+		return nil
+	}
+	out := []string{string(body)}
+	if len(body) > maxBodyScan {
+		return out
+	}
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return out
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case string:
+			out = append(out, v)
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		}
+	}
+	walk(v)
+	return out
 }
 
 // queryValues returns the values of path's query and of q, the values a

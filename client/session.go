@@ -107,7 +107,6 @@ type ticket struct {
 	after    uint64 // a session code condemned this generation: the next session is newer
 	relogged bool   // the call has been replayed once after a session code
 	fresh    bool   // the session of the last attempt came from a login the call waited for
-	stale    int    // replays after a session another call had already seen refused
 	logins   int    // logins the call waited for or was refused
 	free     bool   // the next request is a replay the policy does not count
 }
@@ -139,40 +138,25 @@ func (s *sessions) session(ctx context.Context, t *ticket) (Session, error) {
 // replay handles a session code (10001, 10002, 10007, 10006) that the
 // session of generation gen met: the session is condemned, so no call is
 // handed it again, and it reports whether the call is replayed on a newer
-// one. The first replay is free (not an attempt of the policy's); a replay
-// refused too ends the call; when the refused session was the one just
-// issued, the refusal also counts as a failed login (cool-down), so a
-// platform refusing every session costs a login per cool-down, not one per
-// call; so does the refusal of a call's first session when it was issued
-// after such a refusal or a failed login. A replay that met a session
-// someone else had already seen refused, or one that had worked before it
-// was revoked, is replayed again, within the call's attempts (more, whose
-// remaining attempts more reports).
+// one. The first replay of a call is free (not an attempt of the policy's);
+// any later one — after a session someone else had already seen refused,
+// or one that had worked before it was revoked — is an attempt like a
+// retry, within the call's attempts (more reports whether any are left), so
+// no call sends more than its attempts and one replay. A replay refused too
+// ends the call when the refusal counts as a failed login (see condemn).
 func (s *sessions) replay(t *ticket, gen uint64, err error, noRetry, more bool) bool {
-	first, rejected := s.condemn(gen, t.relogged, t.fresh, err)
+	_, rejected := s.condemn(gen, t.relogged, t.fresh, err)
 	switch {
 	case noRetry, rejected:
 		return false
 	case !t.relogged:
 		t.relogged, t.free = true, true
-	case !first && t.stale < maxStaleReplays:
-		// The call was handed a session just before another call saw
-		// it refused: not this call's failure; replay on the session
-		// that replaces it, without counting an attempt.
-		t.stale++
-		t.free = true
 	case !more:
 		return false
 	}
 	t.after = max(t.after, gen)
 	return true
 }
-
-// maxStaleReplays bounds the replays of one call whose session another
-// call had already seen refused. Each needs a newer session, logged in by
-// someone else; the bound only matters when sessions die faster than calls
-// get through.
-const maxStaleReplays = 10
 
 // get returns a session newer than generation after (0: any) and newer than
 // every condemned one, logging in if there is none. ran reports whether the
