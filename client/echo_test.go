@@ -66,7 +66,9 @@ func TestCallersSessionHeaderReplacesTheClients(t *testing.T) {
 		got = r.Header.Clone()
 		return ok(`{}`), nil
 	})
-	login := func(context.Context) (client.Session, error) { return client.Session{Token: "sdk-token", CSRFToken: "sdk-csrf"}, nil }
+	login := func(context.Context) (client.Session, error) {
+		return client.Session{Token: "sdk-token", CSRFToken: "sdk-csrf"}, nil
+	}
 	c := budgetClient(t, platform, mock.NewFakeClock(), retry.DefaultPolicy(), client.WithLogin(login), client.WithHeader("X-Tenant", "t1"))
 	err := c.Do(context.Background(), "GET", "/v1/x", nil, nil,
 		client.Header("authorization", "Bearer mine"), client.Header("X-Tenant", "t2"), client.Header("X-Tenant", "t3"))
