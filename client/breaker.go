@@ -131,7 +131,10 @@ func (b *breaker) run(ctx context.Context, a *exchange) (res result) {
 	res = a.next(actx)
 	sent = true
 	v := judge(ctx, res.err, probe)
-	if probe && actx.Err() != nil && ctx.Err() == nil {
+	switch {
+	case res.refused:
+		v = notCounted // a later step stopped it: nothing was sent
+	case probe && actx.Err() != nil && ctx.Err() == nil:
 		v = notCounted // the probe's own timeout ended it
 	}
 	record(v, res.err)

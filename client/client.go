@@ -165,7 +165,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		obs:     &c.obs,
 	}
 	c.sessions.lease, _ = store.(LoginLease)
-	c.steps = c.assemble()
+	c.steps = c.assemble(&cfg)
 	switch {
 	case cfg.login != nil:
 		c.sessions.login = cfg.login

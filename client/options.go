@@ -36,6 +36,7 @@ type config struct {
 	userAgent      string
 	defaultHeaders http.Header
 	breaker        *BreakerConfig
+	limiter        RateLimiter
 }
 
 // Defaults of New.
