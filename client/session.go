@@ -66,6 +66,10 @@ type sessions struct {
 	// worked, not refused, and lifts the cool-down it started.
 	refusedGen atomic.Uint64
 	refusal    error
+	// revoked is the generation refused at birth and forgiven as revoked
+	// again (0: none since a session last worked): the next refusal at
+	// birth is not forgiven.
+	revoked atomic.Uint64
 
 	// life ends at Close; every login runs under it.
 	life context.Context
@@ -265,16 +269,29 @@ func (s *sessions) planRefresh(sess Session, issued time.Time) {
 
 // condemn records that the platform refused the session of generation gen:
 // no caller gets it, or an older one, again. first reports whether nobody
-// had seen it refused before. When, besides, it is the newest session known
-// and no call has succeeded with it, the platform refused it at birth; if
-// a relogin brought it, or the caller had just logged in for it (replay:
-// its replay after a relogin; fresh: its first session, issued after a
-// failed login or refusal), that counts as a failed login and rejected is
-// true: a platform that refuses every session costs a login per cool-down,
-// not one per call. Which call's refusal of a relogin's session arrives
-// first — the replay's, or that of a call handed the new session without
-// waiting — does not matter. All in one step, so no caller slips a login
-// in between.
+// had seen it refused before.
+//
+// When, besides, it is the newest session known and no call has succeeded
+// with it, the platform refused it at birth. If a relogin brought it, or
+// the caller had just logged in for it (replay: its replay after a
+// relogin; fresh: its first session, issued after a failed login or
+// refusal), the refusal tells one of two platforms apart:
+//
+//   - Revoked again: sessions of this client have worked (one was proven)
+//     and this is the first session refused at birth since one last
+//     worked. A one-session-per-account platform does this when another
+//     process logs in twice. It costs no call: nothing cools down, the
+//     call logs in again and replays (an attempt of its policy).
+//   - Refuses every session: no session ever worked, or a second session
+//     in a row was refused at birth. That counts as a failed login and
+//     rejected is true: the call fails, and the cool-down makes the calls
+//     behind it fail at once rather than wait for another refused session,
+//     so such a platform costs a login per cool-down, not one per call
+//     (2 logins for 50 calls, TestPlatformRefusingEverySessionCostsBoundedLogins).
+//
+// Which call's refusal of a relogin's session arrives first — the
+// replay's, or that of a call handed the new session without waiting —
+// does not matter. All in one step, so no caller slips a login in between.
 func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, rejected bool) {
 	ae, isAPI := err.(*apierrors.APIError)
 	if isAPI {
@@ -291,6 +308,10 @@ func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, re
 	if !atBirth || !(replay || gen == s.reborn || fresh && s.cool.streak()) {
 		return true, false
 	}
+	if s.provenGen.Load() > 0 && s.revoked.Load() == 0 {
+		s.revoked.Store(gen) // revoked again; a second in a row is not
+		return true, false
+	}
 	s.cool.fail(s.clock.Now(), err)
 	s.streak.Store(true)
 	if isAPI { // a pointer: the cool-down's error is compared with it
@@ -301,7 +322,8 @@ func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, re
 }
 
 // proven records that a call succeeded with the session of generation
-// gen: the cool-down schedule starts afresh. When gen was judged refused at
+// gen: the cool-down schedule starts afresh, and a session of gen or newer
+// ends the run of sessions revoked at birth. When gen was judged refused at
 // birth, the success was only processed after the refusal (many calls were
 // in flight on the session when the platform revoked it): the session
 // worked, so the cool-down its refusal started is lifted, unless a failed
@@ -309,13 +331,16 @@ func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, re
 func (s *sessions) proven(gen uint64) {
 	for p := s.provenGen.Load(); gen > p && !s.provenGen.CompareAndSwap(p, gen); p = s.provenGen.Load() {
 	}
-	if !s.streak.Load() && s.refusedGen.Load() == 0 {
+	if !s.streak.Load() && s.refusedGen.Load() == 0 && s.revoked.Load() == 0 {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cool.proven()
 	s.streak.Store(false)
+	if r := s.revoked.Load(); r != 0 && gen >= r {
+		s.revoked.Store(0)
+	}
 	if r := s.refusedGen.Load(); r != 0 && gen >= r {
 		if s.cool.err == s.refusal {
 			s.cool.lift()
