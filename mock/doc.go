@@ -41,10 +41,4 @@
 // logins on [DefaultLoginPath]; both record every request ([Request]) with
 // what it was answered, so a test can assert exact counts of attempts and
 // logins.
-//
-// The Server, the Reply vocabulary and the options are those of
-// [github.com/devcloud/devcloud-go/internal/fakeplatform], re-exported here
-// under the same names; only the Mock and its httpmock transport are this
-// package's own, so a program that runs the Server (the devcloud CLI) links
-// neither httpmock nor the testing package.
 package mock

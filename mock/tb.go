@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 // TB is what the mock needs of a test: *testing.T, *testing.B and
 // *testing.F satisfy it, as does any testing.TB. The package takes this

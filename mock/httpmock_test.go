@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"encoding/json"
@@ -37,7 +37,7 @@ func TestMockLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := newMock(t, tt.opts...)
+			m := New(t, tt.opts...)
 			a := do(t, m.HTTPClient(), "POST", m.BaseURL()+DefaultLoginPath, auth{}, tt.body)
 			if a.code() != tt.want {
 				t.Fatalf("got %v, want code %d", a, tt.want)
@@ -57,7 +57,7 @@ func TestMockLogin(t *testing.T) {
 }
 
 func TestMockOnLogin(t *testing.T) {
-	m := newMock(t, WithLoginPath("/auth"), WithSessionTTL(10*time.Minute))
+	m := New(t, WithLoginPath("/auth"), WithSessionTTL(10*time.Minute))
 	m.OnLogin(Code(10004), LoginOK().WithRequestID("login-1"))
 	c := m.HTTPClient()
 	first := do(t, c, "POST", m.BaseURL()+"/auth", auth{}, LoginBody(DefaultAppID, DefaultSecret, time.Now(), "n1"))
@@ -69,7 +69,7 @@ func TestMockOnLogin(t *testing.T) {
 }
 
 func TestMockScriptInOrderThenLastRepeats(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("GET", "/v1/devices", Code(20005).Times(2), Code(502), OK(map[string]string{"Name": "d1"}))
 	var got []string
 	for range 6 {
@@ -84,7 +84,7 @@ func TestMockScriptInOrderThenLastRepeats(t *testing.T) {
 
 func TestMockExhaustedFailsTheTest(t *testing.T) {
 	ft := newFakeTB(t)
-	m := newMock(ft)
+	m := New(ft)
 	m.On("DELETE", "/v1/devices/d1", OK(nil), Exhausted())
 	first := do(t, m.HTTPClient(), "DELETE", m.BaseURL()+"/v1/devices/d1", auth{}, nil)
 	second := do(t, m.HTTPClient(), "DELETE", m.BaseURL()+"/v1/devices/d1", auth{}, nil)
@@ -98,7 +98,7 @@ func TestMockExhaustedFailsTheTest(t *testing.T) {
 
 func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 	ft := newFakeTB(t)
-	m := newMock(ft)
+	m := New(ft)
 	m.On("GET", "/v1/devices", OK(nil))
 	callerLine := thisLine() + 1
 	resp, err := m.HTTPClient().Get(m.BaseURL() + "/v1/device?secret=s3") // the caller's line
@@ -126,7 +126,7 @@ func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 }
 
 func TestMockWithNotFoundAnswersInstead(t *testing.T) {
-	m := newMock(t, WithNotFound(Code(404)))
+	m := New(t, WithNotFound(Code(404)))
 	a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/nowhere", auth{}, nil)
 	if a.status != 404 || a.code() != 404 {
 		t.Fatalf("got %v", a)
@@ -153,7 +153,7 @@ func TestMockReplies(t *testing.T) {
 		{"Status", Status(204), 204, 0, "", ``},
 		{"Raw", Raw(200, "text/plain", `{"Response":{"Error":{"Code":"20005"}}}`), 200, 20005, "text/plain", `"20005"`},
 	}
-	m := newMock(t)
+	m := New(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m.On("GET", "/r", tt.reply)
@@ -240,7 +240,7 @@ func TestMockFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				m := newMock(t)
+				m := New(t)
 				m.On("GET", "/f", tt.reply)
 				c := m.HTTPClient()
 				c = &http.Client{Transport: c.Transport, Timeout: tt.timeout}
@@ -256,7 +256,7 @@ func TestMockFaults(t *testing.T) {
 }
 
 func TestMockRecordsCalls(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("POST", "/v1/messages", Code(20022), OK(nil))
 	c := m.HTTPClient()
 	_, s := login(t, c, m.BaseURL(), DefaultAppID, DefaultSecret, time.Now(), "n")
@@ -285,7 +285,7 @@ func TestMockRecordsCalls(t *testing.T) {
 }
 
 func TestMockAssertionsPrintWhatWasCalled(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("GET", "/v1/devices", Code(20005), OK(nil))
 	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
 	ft := newFakeTB(t)
@@ -304,7 +304,7 @@ func TestMockAssertionsPrintWhatWasCalled(t *testing.T) {
 
 func TestMockExpectAllConsumed(t *testing.T) {
 	ft := newFakeTB(t)
-	m := newMock(ft)
+	m := New(ft)
 	m.ExpectAllConsumed()
 	m.ExpectAllConsumed() // once is enough
 	m.On("GET", "/v1/devices", Code(20005).Times(2), OK(nil), Exhausted())
@@ -322,7 +322,7 @@ func TestMockExpectAllConsumed(t *testing.T) {
 func TestMockDateFollowsClockSkew(t *testing.T) {
 	clk := NewFakeClock() // stands still: the Date header is exact
 	base := clk.Now()
-	m := newMock(t, WithClockSkew(-20*time.Minute), WithPlatformClock(clk))
+	m := New(t, WithClockSkew(-20*time.Minute), WithPlatformClock(clk))
 	m.On("GET", "/v1/time", OK(nil))
 	for _, skew := range []time.Duration{-20 * time.Minute, 20 * time.Minute} {
 		m.SetClockSkew(skew)
@@ -344,7 +344,7 @@ func TestMockIsolation(t *testing.T) {
 	for _, code := range []int{20005, 20022} {
 		t.Run(itoa(int64(code)), func(t *testing.T) {
 			t.Parallel()
-			m := newMock(t)
+			m := New(t)
 			m.ExpectAllConsumed()
 			m.On("GET", "/v1/devices", Code(apierrors.Code(code)).Times(20), Exhausted())
 			for range 20 {
@@ -361,7 +361,7 @@ func TestMockIsolation(t *testing.T) {
 }
 
 func TestMockConcurrent(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("POST", "/v1/messages", Code(20005).Times(50), OK(nil))
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -393,7 +393,7 @@ func TestRefusedURLRefuses(t *testing.T) {
 }
 
 func TestReplyPanicsOnMistakes(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	for name, f := range map[string]func(){
 		"unmarshalable payload":   func() { OK(make(chan int)) },
 		"Times(0)":                func() { OK(nil).Times(0) },
@@ -413,7 +413,7 @@ func TestReplyPanicsOnMistakes(t *testing.T) {
 }
 
 func TestMockBaseURLWithPrefix(t *testing.T) {
-	m := newMock(t, WithBaseURL("https://api.test/cloud/"))
+	m := New(t, WithBaseURL("https://api.test/cloud/"))
 	m.On("GET", "/v1/devices", OK(nil))
 	if m.BaseURL() != "https://api.test/cloud" {
 		t.Fatalf("BaseURL() = %q", m.BaseURL())
@@ -436,7 +436,7 @@ func TestMockSessionCodeEndsTheSessionForEveryLaterRequest(t *testing.T) {
 		{"ExpireSessions", func(m *Mock) { m.ExpireSessions() }, codeLoginTimeout},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t)
+			m := New(t)
 			c := m.HTTPClient()
 			_, old := login(t, c, m.BaseURL(), DefaultAppID, DefaultSecret, time.Now(), "n1")
 			script := []Reply{OK(nil)}
