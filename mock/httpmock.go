@@ -1,6 +1,8 @@
 package mock
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -41,47 +43,52 @@ import (
 // A request to a route nobody scripted fails the test, naming the test's
 // line that made it and listing the scripted routes, and is answered a 404
 // the SDK does not retry.
+//
+// A Mock is itself the http.RoundTripper to give the code under test
+// (HTTPClient, ClientOption and ClientConfig hand it out): every request
+// through it is recorded, whether a scripted route or a responder of your
+// own on Transport answered it.
 type Mock struct {
-	tb        TB
-	cfg       config
+	platform
 	transport *httpmock.MockTransport
 	client    *http.Client
-	routes    *routes
-	rec       *recorder
+	base      *url.URL
 
-	mu      sync.Mutex
-	skew    time.Duration
-	checked bool           // ExpectAllConsumed registered its cleanup
-	issued  []string       // tokens of live sessions
-	ended   map[string]int // token → the code its requests get now
+	mu     sync.Mutex     // guards issued and ended
+	issued []string       // tokens of live sessions
+	ended  map[string]int // token → the code its requests get now
 }
 
 // New returns a Mock bound to t: unmatched requests and requests past a
-// script's Exhausted fail t with t.Errorf. t may be nil (in an Example, or a
-// program); such requests then only return errors.
+// script's Exhausted fail t with t.Errorf, at the line of the test that
+// made them. t may be nil (in an Example, or a program); such requests
+// then only return errors.
 func New(t TB, opts ...Option) *Mock {
+	cfg := newConfig(opts)
+	cfg.baseURL = strings.TrimRight(cfg.baseURL, "/")
+	base, err := url.Parse(cfg.baseURL)
+	if err != nil || base.Host == "" {
+		panic(fmt.Sprintf("mock: WithBaseURL(%q) is not an absolute URL", cfg.baseURL))
+	}
 	m := &Mock{
-		tb:        t,
-		cfg:       newConfig(opts),
 		transport: httpmock.NewMockTransport(),
-		routes:    newRoutes(),
-		rec:       newRecorder(),
+		base:      base,
 		ended:     make(map[string]int),
 	}
-	m.skew = m.cfg.clockSkew
-	m.cfg.baseURL = strings.TrimRight(m.cfg.baseURL, "/")
-	m.client = &http.Client{Transport: m.transport}
-	m.transport.RegisterNoResponder(m.unmatched)
-	login := newScript("OnLogin", []Reply{LoginOK()}, true)
-	login.optional = true
-	m.routes.set(m.loginKey(), login)
-	m.registerRoute(m.loginKey())
+	m.init(cfg)
+	m.tb = t
+	m.prefix = strings.TrimRight(base.Path, "/")
+	m.client = &http.Client{Transport: m}
+	m.transport.RegisterNoResponder(m.serve)
 	return m
 }
 
-// Transport returns the underlying httpmock transport, to register
-// responders of your own (regexp routes, matchers). Requests they answer are
-// not recorded by Requests.
+// Transport returns the Mock's httpmock transport, to register responders
+// of your own (regexp routes, httpmock matchers). They answer before the
+// Mock's routes. Requests that reach them through the Mock (HTTPClient,
+// ClientOption, ClientConfig, or the Mock as a RoundTripper) are recorded
+// with Reply KindResponder; a client that uses this transport directly
+// bypasses that record.
 func (m *Mock) Transport() *httpmock.MockTransport { return m.transport }
 
 // HTTPClient returns the client whose Transport is the Mock. Give it to the
@@ -92,94 +99,40 @@ func (m *Mock) HTTPClient() *http.Client { return m.client }
 // WithBaseURL), without a trailing slash.
 func (m *Mock) BaseURL() string { return m.cfg.baseURL }
 
-// On scripts a route under BaseURL: the replies answer its requests in
-// order (a reply with Times(n) answers n of them), then the last reply
-// repeats, or with Exhausted last, any further request fails the test. The
-// path matches exactly; the query is ignored. On replaces the route's
-// previous script and starts the new one from its first reply.
-func (m *Mock) On(method, path string, replies ...Reply) {
-	k := key(method, path)
-	s := newScript("On("+k.String()+")", replies, k == m.loginKey())
-	m.routes.set(k, s)
-	m.registerRoute(k)
-}
-
-func (m *Mock) registerRoute(k routeKey) {
-	m.transport.RegisterResponder(k.method, m.cfg.baseURL+k.path, func(req *http.Request) (*http.Response, error) {
-		return m.serve(req, k)
-	})
-}
-
-// OnLogin scripts the login route; LoginOK() in the script checks the app
-// and signature and issues a session. For example OnLogin(Code(10004),
-// LoginOK()) refuses one login, then logs in normally.
-func (m *Mock) OnLogin(replies ...Reply) {
-	m.On(http.MethodPost, m.cfg.loginPath, replies...)
-}
-
-func (m *Mock) loginKey() routeKey { return key(http.MethodPost, m.cfg.loginPath) }
-
-// Logins returns how many logins succeeded.
-func (m *Mock) Logins() int {
-	n, _ := m.rec.loginCounts()
-	return n
-}
-
-// LoginAttempts returns how many requests reached the login route.
-func (m *Mock) LoginAttempts() int {
-	_, n := m.rec.loginCounts()
-	return n
-}
-
-// Count returns how many requests were made to method and path (the query
-// ignored), whatever they were answered.
-func (m *Mock) Count(method, path string) int { return m.rec.count(method, path) }
-
-// Requests returns a copy of every request the Mock answered or refused,
-// in order, as Server.Requests does.
-func (m *Mock) Requests() []Request { return m.rec.all() }
-
-// AssertCalls reports whether method and path were called exactly n times;
-// when not, it fails t with a table of what was called.
-func (m *Mock) AssertCalls(t TB, method, path string, n int) bool {
-	t.Helper()
-	return m.rec.assertCalls(t, method, path, n)
-}
-
-// AssertLogins reports whether exactly n logins succeeded; when not, it
-// fails t with a table of what was called.
-func (m *Mock) AssertLogins(t TB, n int) bool {
-	t.Helper()
-	return m.rec.assertLogins(t, n)
-}
-
-// Unconsumed lists the scripts with replies that have not answered yet.
-func (m *Mock) Unconsumed() []string { return m.routes.unconsumed() }
-
-// ExpectAllConsumed makes the test fail at its cleanup if some script still
-// has replies that never answered (the default login script never counts as
-// unconsumed). It needs the t given to New.
-func (m *Mock) ExpectAllConsumed() {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.checked || m.tb == nil {
-		return
+// RoundTrip answers req as the platform would and records it. It makes
+// the Mock an http.RoundTripper, the transport of any client under test.
+func (m *Mock) RoundTrip(req *http.Request) (*http.Response, error) {
+	var body []byte
+	if req.Body != nil {
+		body, _ = io.ReadAll(io.LimitReader(req.Body, maxBody))
+		_ = req.Body.Close()
 	}
-	m.checked = true
-	m.tb.Cleanup(func() {
-		if left := m.Unconsumed(); len(left) > 0 {
-			m.tb.Errorf("mock: scripted replies never used:\n  %s\ncalls (method, path, count, answers):\n%s",
-				strings.Join(left, "\n  "), m.rec.table())
+	t := &trip{body: body}
+	in := req.WithContext(context.WithValue(req.Context(), tripKey{}, t))
+	in.Body = io.NopCloser(bytes.NewReader(body))
+	resp, err := m.transport.RoundTrip(in)
+	if !t.recorded {
+		// A responder of Transport answered.
+		rec, _, _ := m.begin(req, body)
+		rec.Reply = KindResponder
+		if err != nil {
+			rec.Reply = KindNetworkError
+		} else {
+			rec.Status = resp.StatusCode
 		}
-	})
+		m.rec.add(rec)
+	}
+	return resp, err
 }
 
-// SetClockSkew sets the clock of the Date header to the real time plus d.
-func (m *Mock) SetClockSkew(d time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.skew = d
+// trip carries a request's body from RoundTrip to the Mock's routes, and
+// tells RoundTrip that they recorded it.
+type trip struct {
+	body     []byte
+	recorded bool
 }
+
+type tripKey struct{}
 
 // InvalidateSessions ends every session: each later request carrying one
 // of their tokens gets 10001 until the client logs in again. It is the
@@ -211,17 +164,31 @@ func (m *Mock) sessionEnded(token string) int {
 	return m.ended[token]
 }
 
-// serve answers a request of a scripted route.
-func (m *Mock) serve(req *http.Request, k routeKey) (*http.Response, error) {
-	rec, base, skew := m.begin(req)
+// serve is the httpmock transport's NoResponder: the Mock's routes answer
+// every request no responder of Transport did.
+func (m *Mock) serve(req *http.Request) (*http.Response, error) {
+	t, _ := req.Context().Value(tripKey{}).(*trip)
+	if t == nil { // the transport used directly
+		t = &trip{}
+		if req.Body != nil {
+			t.body, _ = io.ReadAll(io.LimitReader(req.Body, maxBody))
+			_ = req.Body.Close()
+		}
+	}
+	t.recorded = true
+	rec, base, skew := m.begin(req, t.body)
+	var rt *route
+	if m.under(req.URL) {
+		rt = m.routes.find(req, &rec)
+	}
+	if rt == nil {
+		return m.unmatched(req, rec, base.Add(skew))
+	}
 	var rep Reply
 	if code := m.sessionEnded(rec.Token); code != 0 && !rec.Login {
 		rep = Code(apierrors.Code(code))
 	} else {
-		rep, _ = m.routes.next(k)
-	}
-	if rep.poll != nil {
-		rep = rep.poll.answer(req.Context(), base, nil)
+		rep = m.resolve(req.Context(), m.routes.next(rt), &rec, base, nil)
 	}
 	switch {
 	case rep.kind == KindLogin:
@@ -240,44 +207,37 @@ func (m *Mock) serve(req *http.Request, k routeKey) (*http.Response, error) {
 		m.issued = slices.DeleteFunc(m.issued, func(t string) bool { return t == rec.Token })
 		m.mu.Unlock()
 	}
-	wire, p := settle(&rec, rep, base.Add(skew), func(msg string) {
-		m.fail("%s; calls so far:\n%s", msg, m.rec.table())
-	})
-	m.rec.add(rec)
-	return respond(req, wire, p)
+	out, w := m.record(&rec, rep, base.Add(skew))
+	return sendReply(req, out, w)
 }
 
-// unmatched is the Mock's NoResponder: a request to a route nobody scripted.
-func (m *Mock) unmatched(req *http.Request) (*http.Response, error) {
-	rec, base, skew := m.begin(req)
-	if m.cfg.notFound != nil {
-		wire, p := settle(&rec, *m.cfg.notFound, base.Add(skew), m.failMsg)
-		m.rec.add(rec)
-		return respond(req, wire, p)
+// under reports whether u is below the Mock's base URL.
+func (m *Mock) under(u *url.URL) bool {
+	return strings.EqualFold(u.Scheme, m.base.Scheme) && strings.EqualFold(u.Host, m.base.Host) &&
+		(m.prefix == "" || strings.HasPrefix(cleanPath(u.Path), m.prefix+"/"))
+}
+
+// unmatched answers a request to a route nobody scripted: WithNotFound's
+// reply, or a 404 the SDK does not retry that fails the test. A missing
+// script is the test's mistake, and retrying it with real backoff only
+// hides where it is.
+func (m *Mock) unmatched(req *http.Request, rec Request, date time.Time) (*http.Response, error) {
+	rep, what := m.notFound(req.URL, req.Method)
+	out, w := m.finish(&rec, rep, date)
+	if what != "" {
+		rec.Reply, rec.Code = KindUnmatched, 0
 	}
-	routes := strings.Join(sortedKeys(m.routes.keys()), ", ")
-	what := fmt.Sprintf("no route for %s %s (query ignored); scripted routes: %s", req.Method, redactedURL(req.URL), routes)
-	// A 404 the SDK does not retry: a missing script is the test's
-	// mistake, and retrying it with real backoff only hides where it is.
-	rep := Code(http.StatusNotFound).WithMessage("mock: " + what)
-	wire, p := settle(&rec, rep, base.Add(skew), m.failMsg)
-	rec.Reply, rec.Code = KindUnmatched, 0
 	m.rec.add(rec)
-	m.fail("mock: %s%s\ncalls (method, path, count, answers):\n%s", callerLine(), what, m.rec.table())
-	return respond(req, wire, p)
-}
-
-// redactedURL is u without its query values, which may be secrets.
-func redactedURL(u *url.URL) string {
-	c := *u
-	c.RawQuery, c.ForceQuery = "", false
-	return c.Redacted()
+	if what != "" {
+		m.fail("mock: %s%s\n%s", callerLine(), what, m.rec.calls())
+	}
+	return sendReply(req, out, w)
 }
 
 // callerLine returns "file_test.go:42: ", the line of the first _test.go
-// frame on the stack: the test's own line that made
-// the request, however deep in the SDK and net/http the request is now.
-// It returns "" when no test frame is on the stack.
+// frame on the stack: the test's own line that made the request, however
+// deep in the SDK and net/http the request is now. It returns "" when no
+// test frame is on the stack.
 func callerLine() string {
 	pcs := make([]uintptr, 64)
 	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
@@ -289,41 +249,5 @@ func callerLine() string {
 		if !more {
 			return ""
 		}
-	}
-}
-
-// begin reads the request body and starts its record.
-func (m *Mock) begin(req *http.Request) (Request, time.Time, time.Duration) {
-	var body []byte
-	if req.Body != nil {
-		body, _ = io.ReadAll(io.LimitReader(req.Body, maxBody))
-		_ = req.Body.Close()
-	}
-	m.mu.Lock()
-	base, skew := m.cfg.now(), m.skew
-	m.mu.Unlock()
-	rec := newRequest(req, body, &m.cfg, base)
-	if p := m.basePath(); p != "" && strings.HasPrefix(rec.Path, p+"/") {
-		rec.Path = strings.TrimPrefix(rec.Path, p)
-		rec.Login = rec.Method == http.MethodPost && rec.Path == m.cfg.loginPath
-	}
-	return rec, base, skew
-}
-
-// basePath is the path prefix of BaseURL ("" for a bare host): routes and
-// recorded paths are relative to it.
-func (m *Mock) basePath() string {
-	u, err := url.Parse(m.cfg.baseURL)
-	if err != nil {
-		return ""
-	}
-	return strings.TrimRight(u.Path, "/")
-}
-
-func (m *Mock) failMsg(msg string) { m.fail("%s", msg) }
-
-func (m *Mock) fail(format string, args ...any) {
-	if m.tb != nil {
-		m.tb.Errorf(format, args...)
 	}
 }

@@ -152,7 +152,7 @@ func TestLongPollHeldPollEndsWhenTheServerCloses(t *testing.T) {
 		lp := NewLongPoll(time.Hour, OK(nil).WithRequestID("idle"))
 		closing := make(chan struct{})
 		got := make(chan Reply)
-		go func() { got <- lp.answer(t.Context(), time.Now(), closing) }()
+		go func() { got <- lp.replyTo(t.Context(), time.Now(), closing) }()
 		synctest.Wait()
 		start := time.Now()
 		close(closing)

@@ -2,10 +2,11 @@ package mock
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -19,8 +20,13 @@ type Request struct {
 	Seq int
 	// Time is the arrival time by the flavour's clock, before skew.
 	Time time.Time
-	// Method and Path are the request's; Path has no query.
+	// Method and Path are the request's; Path has no query, and is
+	// relative to the Mock's base URL when that has a path.
 	Method, Path string
+	// Pattern is the pattern of the route that answered, as ServeMux
+	// spells it: "GET /v1/devices/{id}". It is empty when no route matched
+	// (and for a request answered by a responder of Mock.Transport).
+	Pattern string
 	// Query is the parsed query string.
 	Query url.Values
 	// Header is a copy of the request headers.
@@ -42,7 +48,18 @@ type Request struct {
 	Code int
 	// Status is the HTTP status answered, 0 when none was sent.
 	Status int
+
+	pathValues map[string]string
 }
+
+// PathValue returns the value of the wildcard name in the route's pattern,
+// as http.Request.PathValue does: for a request of "/v1/devices/cam-7"
+// answered by "GET /v1/devices/{id}", PathValue("id") is "cam-7". It is ""
+// when the pattern has no such wildcard.
+func (r Request) PathValue(name string) string { return r.pathValues[name] }
+
+// JSON decodes the request body into v.
+func (r Request) JSON(v any) error { return json.Unmarshal(r.Body, v) }
 
 // String is "#seq METHOD path -> reply", for failure messages.
 func (r Request) String() string {
@@ -59,6 +76,7 @@ func (r Request) clone() Request {
 	r.Query = url.Values(http.Header(r.Query).Clone())
 	r.Header = r.Header.Clone()
 	r.Body = bytes.Clone(r.Body)
+	r.pathValues = maps.Clone(r.pathValues)
 	return r
 }
 
@@ -130,13 +148,16 @@ func (rc *recorder) all() []Request {
 	return out
 }
 
+// count is how many requests of method went to path, or were answered by
+// the route of that pattern ("/v1/devices/{id}").
 func (rc *recorder) count(method, path string) int {
-	k := key(method, path)
+	method, path = routeMethod(method), cleanPath(path)
+	pattern := method + " " + path
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	n := 0
 	for _, r := range rc.reqs {
-		if r.Method == k.method && r.Path == k.path {
+		if r.Method == method && r.Path == path || r.Pattern == pattern {
 			n++
 		}
 	}
@@ -157,6 +178,11 @@ func (rc *recorder) reset() {
 	rc.logins, rc.loginAttempts = 0, 0
 }
 
+// calls introduces the table of what was called, for failure messages.
+func (rc *recorder) calls() string {
+	return "calls (method, path, count, replies):\n" + rc.table()
+}
+
 // table is what was called: one line per method and path with its count and
 // the replies given, in first-call order.
 func (rc *recorder) table() string {
@@ -165,6 +191,7 @@ func (rc *recorder) table() string {
 	if len(rc.reqs) == 0 {
 		return "  (no requests)\n"
 	}
+	type routeKey struct{ method, path string }
 	type row struct {
 		k       routeKey
 		n       int
@@ -196,18 +223,18 @@ func (rc *recorder) table() string {
 	return b.String()
 }
 
-// runs joins answers, collapsing repeats: "20005 ×3 ok".
-func runs(answers []string) string {
+// runs joins replies, collapsing repeats: "20005 ×3 ok".
+func runs(replies []string) string {
 	var parts []string
-	for i := 0; i < len(answers); {
+	for i := 0; i < len(replies); {
 		j := i
-		for j < len(answers) && answers[j] == answers[i] {
+		for j < len(replies) && replies[j] == replies[i] {
 			j++
 		}
 		if j-i > 1 {
-			parts = append(parts, fmt.Sprintf("%s ×%d", answers[i], j-i))
+			parts = append(parts, fmt.Sprintf("%s ×%d", replies[i], j-i))
 		} else {
-			parts = append(parts, answers[i])
+			parts = append(parts, replies[i])
 		}
 		i = j
 	}
@@ -218,8 +245,7 @@ func runs(answers []string) string {
 func (rc *recorder) assertCalls(t TB, method, path string, n int) bool {
 	t.Helper()
 	if got := rc.count(method, path); got != n {
-		k := key(method, path)
-		t.Errorf("mock: %s called %d times, want %d; calls (method, path, count, answers):\n%s", k, got, n, rc.table())
+		t.Errorf("mock: %s %s called %d times, want %d; %s", routeMethod(method), cleanPath(path), got, n, rc.calls())
 		return false
 	}
 	return true
@@ -229,18 +255,8 @@ func (rc *recorder) assertCalls(t TB, method, path string, n int) bool {
 func (rc *recorder) assertLogins(t TB, n int) bool {
 	t.Helper()
 	if got, attempts := rc.loginCounts(); got != n {
-		t.Errorf("mock: %d successful logins (%d attempts), want %d; calls (method, path, count, answers):\n%s", got, attempts, n, rc.table())
+		t.Errorf("mock: %d successful logins (%d attempts), want %d; %s", got, attempts, n, rc.calls())
 		return false
 	}
 	return true
-}
-
-// sortedKeys is for stable listings of routes.
-func sortedKeys(ks []routeKey) []string {
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = k.String()
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,10 +2,8 @@ package mock
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -15,45 +13,36 @@ import (
 // maxBody bounds what the Server reads and records of a request body.
 const maxBody = 32 << 20
 
-// serveHTTP decides the answer, records the request with it, then sends it.
+// serveHTTP decides the reply, records the request with it, then sends it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
-	s.mu.Lock()
-	base, skew := s.cfg.now(), s.skew
-	s.mu.Unlock()
-
-	req := newRequest(r, body, &s.cfg, base)
-	k := routeKey{req.Method, req.Path}
+	rec, base, skew := s.begin(r, body)
+	rt := s.routes.find(r, &rec)
 	var rep Reply
-	if req.Login {
-		rep = s.answerLogin(k, body, base, skew)
-	} else if code := s.authenticate(req.Token, r.Header.Get(s.cfg.csrfHeader), base); code != 0 {
-		rep = Code(apierrors.Code(code))
-	} else {
-		rep = s.answerRoute(r.Context(), k, req.Token, base)
+	switch {
+	case rec.Login:
+		rep = s.loginReply(r.Context(), rt, &rec, base, skew)
+	case rt == nil:
+		rep = s.unmatchedReply(r, rec.Token, base)
+	default:
+		rep = s.routeReply(r.Context(), rt, &rec, base)
 	}
-
-	wire, p := settle(&req, rep, base.Add(skew), func(msg string) {
-		if s.tb != nil {
-			s.tb.Errorf("%s; calls so far:\n%s", msg, s.rec.table())
-		}
-	})
-	s.rec.add(req)
-	s.write(w, r, wire, p)
+	out, wire := s.record(&rec, rep, base.Add(skew))
+	s.sendReply(w, r, out, wire)
 }
 
-// answerLogin runs the login route's script; LoginOK runs the real login.
-func (s *Server) answerLogin(k routeKey, body []byte, base time.Time, skew time.Duration) Reply {
-	rep, scripted := s.routes.next(k)
-	if !scripted {
-		rep = LoginOK()
+// loginReply runs the login route's script; LoginOK runs the real login.
+func (s *Server) loginReply(ctx context.Context, rt *route, rec *Request, base time.Time, skew time.Duration) Reply {
+	rep := LoginOK()
+	if rt != nil {
+		rep = s.resolve(ctx, s.routes.next(rt), rec, base, s.closing)
 	}
 	if rep.kind != KindLogin {
 		return rep
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lr, code := s.checkLoginLocked(body, base, skew)
+	lr, code := s.checkLoginLocked(rec.Body, base, skew)
 	if code != 0 {
 		return rep.as(Code(apierrors.Code(code)))
 	}
@@ -134,26 +123,30 @@ func (s *Server) authenticate(token, csrf string, now time.Time) int {
 	return 0
 }
 
-// answerRoute runs a route's script; a LongPoll answers for its Reply. A
-// scripted 10001 or 10002 ends or expires the caller's session, as the
-// platform would.
-func (s *Server) answerRoute(ctx context.Context, k routeKey, token string, base time.Time) Reply {
-	rep, ok := s.routes.next(k)
-	if !ok {
-		if s.cfg.notFound != nil {
-			return *s.cfg.notFound
-		}
-		return Code(http.StatusNotFound).WithMessage(fmt.Sprintf("mock: no route for %s (query ignored); scripted routes: %s",
-			k, strings.Join(sortedKeys(s.routes.keys()), ", ")))
+// unmatchedReply is the reply to a request no route answers: the
+// session's failure if it has one, else WithNotFound's reply or a 404
+// listing the scripted routes.
+func (s *Server) unmatchedReply(r *http.Request, token string, base time.Time) Reply {
+	if code := s.authenticate(token, r.Header.Get(s.cfg.csrfHeader), base); code != 0 {
+		return Code(apierrors.Code(code))
 	}
-	if rep.poll != nil {
-		rep = rep.poll.answer(ctx, base, s.closing)
+	rep, _ := s.notFound(r.URL, r.Method)
+	return rep
+}
+
+// routeReply checks the session, then runs the route's script; a Func or
+// a LongPoll computes its reply. A scripted 10001 or 10002 ends or expires
+// the caller's session, as the platform would.
+func (s *Server) routeReply(ctx context.Context, rt *route, rec *Request, base time.Time) Reply {
+	if code := s.authenticate(rec.Token, rec.Header.Get(s.cfg.csrfHeader), base); code != 0 {
+		return Code(apierrors.Code(code))
 	}
+	rep := s.resolve(ctx, s.routes.next(rt), rec, base, s.closing)
 	if rep.kind == KindError && (rep.code == codeNotLoggedIn || rep.code == codeLoginTimeout) {
 		s.mu.Lock()
-		if ss := s.sessions[token]; ss != nil {
+		if ss := s.sessions[rec.Token]; ss != nil {
 			if rep.code == codeNotLoggedIn {
-				delete(s.sessions, token)
+				delete(s.sessions, rec.Token)
 			} else {
 				ss.expired = true
 			}
