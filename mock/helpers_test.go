@@ -203,3 +203,22 @@ func (c *cueDeadline) Err() error {
 
 // pass makes the deadline pass.
 func (c *cueDeadline) pass() { c.once.Do(func() { close(c.done) }) }
+
+// flavour starts one flavour for a test and returns its shared platform,
+// its base URL, a client that reaches it and the session to send.
+type flavour struct {
+	name  string
+	start func(t *testing.T, opts ...Option) (*platform, string, *http.Client, auth)
+}
+
+var flavours = []flavour{
+	{"Server", func(t *testing.T, opts ...Option) (*platform, string, *http.Client, auth) {
+		srv := StartServer(t, opts...)
+		tok, csrf := srv.IssueSession()
+		return &srv.platform, srv.URL, plainClient(t, 0), auth{tok, csrf}
+	}},
+	{"Mock", func(t *testing.T, opts ...Option) (*platform, string, *http.Client, auth) {
+		m := New(t, opts...)
+		return &m.platform, m.BaseURL(), m.HTTPClient(), auth{}
+	}},
+}

@@ -192,8 +192,8 @@ func (m *Mock) serve(req *http.Request) (*http.Response, error) {
 	}
 	switch {
 	case rep.kind == KindLogin:
-		if _, code := checkLogin(rec.Body, m.cfg.apps); code != 0 {
-			rep = rep.as(Code(apierrors.Code(code)))
+		if _, no := checkLogin(rec.Body, m.cfg.apps); no != nil {
+			rep = rep.as(no.reply())
 		} else {
 			token := uuid.NewString()
 			m.mu.Lock()

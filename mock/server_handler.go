@@ -42,9 +42,9 @@ func (s *Server) loginReply(ctx context.Context, rt *route, rec *Request, base t
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	lr, code := s.checkLoginLocked(rec.Body, base, skew)
-	if code != 0 {
-		return rep.as(Code(apierrors.Code(code)))
+	lr, no := s.checkLoginLocked(rec.Body, base, skew)
+	if no != nil {
+		return rep.as(no.reply())
 	}
 	token, csrf := s.newSessionLocked(lr.appID)
 	return rep.loginSuccess(token, csrf, s.cfg.sessionTTL)
@@ -53,7 +53,7 @@ func (s *Server) loginReply(ctx context.Context, rt *route, rec *Request, base t
 // checkLoginLocked applies the rate limit, then the app and signature, the
 // timestamp against the server's clock and the nonce. A replayed nonce is
 // 10005: a replayed login is a signature that is no longer valid.
-func (s *Server) checkLoginLocked(body []byte, base time.Time, skew time.Duration) (loginRequest, int) {
+func (s *Server) checkLoginLocked(body []byte, base time.Time, skew time.Duration) (loginRequest, *refusal) {
 	if s.cfg.loginLimit > 0 {
 		cut := base.Add(-s.cfg.loginWindow)
 		kept := s.attempts[:0]
@@ -64,20 +64,27 @@ func (s *Server) checkLoginLocked(body []byte, base time.Time, skew time.Duratio
 		}
 		s.attempts = append(kept, base)
 		if len(s.attempts) > s.cfg.loginLimit {
-			return loginRequest{}, codeLoginTooOften
+			return loginRequest{}, refuse(codeLoginTooOften, "%d login attempts within %v, more than the %d of WithLoginRateLimit",
+				len(s.attempts), s.cfg.loginWindow, s.cfg.loginLimit)
 		}
 	}
-	lr, code := checkLogin(body, s.cfg.apps)
-	if code != 0 {
-		return lr, code
+	lr, no := checkLogin(body, s.cfg.apps)
+	if no != nil {
+		return lr, no
 	}
-	off := base.Add(skew).Sub(time.Unix(lr.timestamp, 0))
-	if off > s.cfg.timestampWindow || off < -s.cfg.timestampWindow {
-		return lr, codeLoginTime
+	now := base.Add(skew)
+	if off := now.Sub(time.Unix(lr.timestamp, 0)); off > s.cfg.timestampWindow || off < -s.cfg.timestampWindow {
+		// In whole seconds, as the Timestamp is.
+		secs, dir := now.Unix()-lr.timestamp, "behind"
+		if secs < 0 {
+			secs, dir = -secs, "ahead of"
+		}
+		return lr, refuse(codeLoginTime, "Timestamp %d is %v %s the server's clock (%s); the window is ±%v",
+			lr.timestamp, time.Duration(secs)*time.Second, dir, now.UTC().Format(time.RFC3339), s.cfg.timestampWindow)
 	}
 	nonce := lr.appID + "\n" + lr.nonce
 	if _, seen := s.nonces[nonce]; seen {
-		return lr, codeLoginSig
+		return lr, refuse(codeLoginSig, "Nonce %q of AppId %q was used by an earlier login: a replayed login", lr.nonce, lr.appID)
 	}
 	if len(s.nonces) >= 4096 {
 		for n, at := range s.nonces {
@@ -87,7 +94,7 @@ func (s *Server) checkLoginLocked(body []byte, base time.Time, skew time.Duratio
 		}
 	}
 	s.nonces[nonce] = base
-	return lr, 0
+	return lr, nil
 }
 
 func (s *Server) newSessionLocked(appID string) (token, csrf string) {
