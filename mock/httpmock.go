@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -180,6 +178,8 @@ func (m *Mock) serve(req *http.Request) (*http.Response, error) {
 	var rt *route
 	if m.under(req.URL) {
 		rt = m.routes.find(req, &rec)
+	} else {
+		rec.Path, rec.Login = cleanPath(req.URL.Path), false
 	}
 	if rt == nil {
 		return m.unmatched(req, rec, base.Add(skew))
@@ -232,22 +232,4 @@ func (m *Mock) unmatched(req *http.Request, rec Request, date time.Time) (*http.
 		m.fail("mock: %s%s\n%s", callerLine(), what, m.rec.calls())
 	}
 	return sendReply(req, out, w)
-}
-
-// callerLine returns "file_test.go:42: ", the line of the first _test.go
-// frame on the stack: the test's own line that made the request, however
-// deep in the SDK and net/http the request is now. It returns "" when no
-// test frame is on the stack.
-func callerLine() string {
-	pcs := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
-	for {
-		f, more := frames.Next()
-		if strings.HasSuffix(f.File, "_test.go") {
-			return fmt.Sprintf("%s:%d: ", filepath.Base(f.File), f.Line)
-		}
-		if !more {
-			return ""
-		}
-	}
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/jarcoal/httpmock"
 )
 
 func TestMockLogin(t *testing.T) {
@@ -466,4 +467,74 @@ func TestMockSessionCodeEndsTheSessionForEveryLaterRequest(t *testing.T) {
 func thisLine() int {
 	_, _, line, _ := runtime.Caller(1)
 	return line
+}
+
+func TestMockRecordsWhatTransportRespondersAnswer(t *testing.T) {
+	m := New(t)
+	m.Transport().RegisterResponder("GET", m.BaseURL()+"/v1/own", httpmock.NewStringResponder(202, `{"Response":{}}`))
+	m.Transport().RegisterResponder("GET", m.BaseURL()+"/v1/broken", httpmock.NewErrorResponder(errors.New("boom")))
+	m.On("GET", "/v1/devices", OK(nil))
+	for _, c := range []*http.Client{m.HTTPClient(), m.ClientConfig().HTTPClient(), {Transport: m}} {
+		if got := do(t, c, "GET", m.BaseURL()+"/v1/own", auth{}, []byte("hello")); got.status != 202 {
+			t.Fatalf("own responder: %v", got)
+		}
+		if _, err := try(c, "GET", m.BaseURL()+"/v1/broken", auth{}, nil); err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("error responder: %v", err)
+		}
+		do(t, c, "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
+	}
+	m.AssertCalls(t, "GET", "/v1/own", 3)
+	m.AssertCalls(t, "GET", "/v1/broken", 3)
+	m.AssertCalls(t, "GET", "/v1/devices", 3)
+	reqs := m.Requests()
+	if len(reqs) != 9 {
+		t.Fatalf("%d requests recorded, want 9", len(reqs))
+	}
+	own, broken, scripted := reqs[0], reqs[1], reqs[2]
+	if own.Reply != KindResponder || own.Status != 202 || string(own.Body) != "hello" || own.Seq != 1 {
+		t.Errorf("own responder's request: %+v", own)
+	}
+	if broken.Reply != KindNetworkError || broken.Status != 0 {
+		t.Errorf("error responder's request: %+v", broken)
+	}
+	if scripted.Reply != KindOK || scripted.Pattern != "GET /v1/devices" {
+		t.Errorf("scripted request: %+v", scripted)
+	}
+
+	// The transport used directly still reaches the routes, which record
+	// what they answer.
+	do(t, &http.Client{Transport: m.Transport()}, "GET", m.BaseURL()+"/v1/devices", auth{}, []byte("direct"))
+	m.AssertCalls(t, "GET", "/v1/devices", 4)
+	if last := m.Requests()[9]; string(last.Body) != "direct" {
+		t.Errorf("direct request's body %q", last.Body)
+	}
+}
+
+func TestMockAnswersOnlyUnderItsBaseURL(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft, WithBaseURL("https://api.test/cloud/"))
+	m.On("GET", "/v1/devices", OK(nil))
+	for _, tt := range []struct {
+		url    string
+		status int
+	}{
+		{"https://api.test/cloud/v1/devices", 200},
+		{"https://api.test/v1/devices", 404},
+		{"https://other.test/cloud/v1/devices", 404},
+		{"http://api.test/cloud/v1/devices", 404},
+	} {
+		if got := do(t, m.HTTPClient(), "GET", tt.url, auth{}, nil); got.status != tt.status {
+			t.Errorf("%s: %v, want HTTP %d", tt.url, got, tt.status)
+		}
+	}
+	var paths []string
+	for _, r := range m.Requests() {
+		paths = append(paths, r.Path)
+	}
+	if want := "/v1/devices /v1/devices /cloud/v1/devices /cloud/v1/devices"; strings.Join(paths, " ") != want {
+		t.Errorf("recorded paths %q, want %q: relative to the base URL only below it", paths, want)
+	}
+	if n := len(ft.errors()); n != 3 {
+		t.Errorf("%d failures, want 3 (one per request outside the base URL)", n)
+	}
 }

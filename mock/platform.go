@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -232,8 +234,9 @@ func (p *platform) record(rec *Request, rep Reply, date time.Time) (Reply, wireR
 func (p *platform) finish(rec *Request, rep Reply, date time.Time) (Reply, wireReply) {
 	out := rep
 	if rep.kind == KindExhausted {
-		msg := fmt.Sprintf("mock: %s %s called after its script was exhausted", rec.Method, rec.Path)
-		p.fail("%s; calls so far:\n%s", msg, p.rec.table())
+		what := fmt.Sprintf("%s %s called after its script was exhausted", rec.Method, rec.Path)
+		msg := "mock: " + what
+		p.fail("mock: %s%s; calls so far:\n%s", callerLine(), what, p.rec.table())
 		out = Code(codeExhausted).WithMessage(msg)
 	}
 	w := out.wire(date)
@@ -261,5 +264,23 @@ func (p *platform) notFound(u *url.URL, method string) (Reply, string) {
 func (p *platform) fail(format string, args ...any) {
 	if p.tb != nil {
 		p.tb.Errorf(format, args...)
+	}
+}
+
+// callerLine returns "file_test.go:42: ", the line of the first _test.go
+// frame on the stack: the test's own line that made the request, however
+// deep in the SDK and net/http the request is now. It returns "" when no
+// test frame is on the stack.
+func callerLine() string {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		if strings.HasSuffix(f.File, "_test.go") {
+			return fmt.Sprintf("%s:%d: ", filepath.Base(f.File), f.Line)
+		}
+		if !more {
+			return ""
+		}
 	}
 }
