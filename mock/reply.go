@@ -10,7 +10,7 @@ import (
 	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
-// Reply describes one answer of the platform. Both flavours render the same
+// Reply describes one answer of the platform. Both flavours send the same
 // Replies: the Server on a real connection, the Mock as an *http.Response
 // (or a transport error).
 //
