@@ -52,9 +52,11 @@ func (p *platform) scriptDefaultLogin() {
 // matches the rest of the path, and a pattern ending in "/" matches every
 // path below it. The most specific pattern wins, as in ServeMux, and two
 // patterns ServeMux finds in conflict panic. An empty method is GET, and
-// GET also matches HEAD. The query never takes part in the path; match on
-// it with OnMatch and QueryIs. On replaces the script of the same pattern
-// (without a Matcher) and starts the new one from its first reply.
+// GET also matches HEAD; with an empty method, path may be the whole
+// pattern, On("", "GET /v1/devices/{id}", ...). The query never takes part
+// in the path; match on it with OnMatch and QueryIs. On replaces the script
+// of the same pattern (without a Matcher) and starts the new one from its
+// first reply.
 //
 // Scripting the login route (POST on the login path) replaces its default
 // script, LoginOK(); see OnLogin. A scripted 10001 ends the calling session
@@ -76,7 +78,7 @@ func (p *platform) On(method, path string, replies ...Reply) {
 //	m.OnMatch("GET", "/v1/devices", mock.QueryIs("type", "camera"), mock.OK(cameras))
 //	m.On("GET", "/v1/devices", mock.OK(everything))
 func (p *platform) OnMatch(method, path string, m Matcher, replies ...Reply) {
-	method, path = routeMethod(method), cleanPath(path)
+	method, path = routePattern(method, path)
 	login := method == http.MethodPost && path == p.cfg.loginPath
 	where := "On(" + method + " " + path + ")"
 	if m.fn != nil {

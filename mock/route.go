@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,23 +54,27 @@ type routeHitKey struct{}
 
 // add scripts a route; a route with the same pattern and an equal Matcher
 // (by its description) is replaced, and starts over.
+// The list of a pattern is copied, never changed in place, as find reads
+// it without the lock.
 func (rs *routes) add(method, path string, m Matcher, s *script) {
-	method = routeMethod(method)
-	path = cleanPath(path)
+	method, path = routePattern(method, path)
 	pattern := method + " " + path
+	r := &route{pattern: pattern, path: path, method: method, match: m, script: s}
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	list, known := rs.byPattern[pattern]
 	if !known {
 		rs.register(pattern, path)
 	}
-	for i, r := range list {
-		if r.match.String() == m.String() && (r.match.fn == nil) == (m.fn == nil) {
-			list[i] = &route{pattern: pattern, path: path, method: method, match: m, script: s}
+	list = slices.Clone(list)
+	for i, old := range list {
+		if old.match.String() == m.String() && (old.match.fn == nil) == (m.fn == nil) {
+			list[i] = r
+			rs.byPattern[pattern] = list
 			return
 		}
 	}
-	rs.byPattern[pattern] = append(list, &route{pattern: pattern, path: path, method: method, match: m, script: s})
+	rs.byPattern[pattern] = append(list, r)
 }
 
 // register adds pattern to the ServeMux; its handler reports the match and
@@ -169,9 +174,10 @@ func (rs *routes) next(r *route) Reply {
 
 // exact returns the route of pattern without a Matcher, or nil.
 func (rs *routes) exact(method, path string) *route {
+	method, path = routePattern(method, path)
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	for _, r := range rs.byPattern[routeMethod(method)+" "+cleanPath(path)] {
+	for _, r := range rs.byPattern[method+" "+path] {
 		if r.match.fn == nil {
 			return r
 		}
@@ -238,6 +244,16 @@ func describe(replies []Reply) string {
 		parts[i] = r.String()
 	}
 	return strings.Join(parts, ", ")
+}
+
+// routePattern is the method and path of a route: path may be a whole
+// ServeMux pattern with its method ("GET /v1/devices/{id}") when method is
+// empty or the same; an empty method is GET.
+func routePattern(method, path string) (string, string) {
+	if m, p, ok := strings.Cut(path, " "); ok && !strings.HasPrefix(path, "/") && (method == "" || strings.EqualFold(method, m)) {
+		method, path = m, strings.TrimSpace(p)
+	}
+	return routeMethod(method), cleanPath(path)
 }
 
 // routeMethod is the method of a route: GET when empty, upper case.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -226,6 +227,53 @@ func TestFuncSeesTheRequest(t *testing.T) {
 			if err := json.Unmarshal(reqs[len(reqs)-1].Body, &body); err != nil || body["Name"] != "porch" {
 				t.Errorf("recorded body %q (%v)", reqs[len(reqs)-1].Body, err)
 			}
+		})
+	}
+}
+
+func TestAWholePatternMayStandForMethodAndPath(t *testing.T) {
+	m := New(t)
+	m.On("", "DELETE /v1/devices/{id}", OK(nil))
+	m.On("get", "GET /v1/devices/{id}", OK(nil))
+	do(t, m.HTTPClient(), "DELETE", m.BaseURL()+"/v1/devices/cam-1", auth{}, nil)
+	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices/cam-1", auth{}, nil)
+	m.AssertCalls(t, "", "DELETE /v1/devices/{id}", 1)
+	m.AssertCalls(t, "DELETE", "/v1/devices/{id}", 1)
+	m.AssertCalls(t, "GET", "/v1/devices/{id}", 1)
+	m.AssertCalls(t, "GET", "/v1/devices/cam-1", 1)
+}
+
+// Scripting a route while its requests are in flight is safe: each request
+// gets the reply of one script or the other, and every one is recorded.
+func TestRescriptingWhileRequestsAreInFlight(t *testing.T) {
+	for _, fl := range flavours {
+		t.Run(fl.name, func(t *testing.T) {
+			p, base, c, a := fl.start(t)
+			p.On("GET", "/v1/devices/{id}", OK(map[string]int{"V": 0}))
+			const workers, each = 4, 25
+			var wg sync.WaitGroup
+			var bad atomic.Int32
+			for w := range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range each {
+						got, err := try(c, "GET", fmt.Sprintf("%s/v1/devices/d%d-%d", base, w, i), a, nil)
+						if err != nil || got.status != 200 {
+							bad.Add(1)
+						}
+					}
+				}()
+			}
+			for v := 1; v <= 20; v++ {
+				p.On("GET", "/v1/devices/{id}", OK(map[string]int{"V": v}))
+				p.OnMatch("GET", "/v1/devices/{id}", QueryIs("v", fmt.Sprint(v)), OK(nil))
+			}
+			wg.Wait()
+			if bad.Load() != 0 {
+				t.Errorf("%d requests failed", bad.Load())
+			}
+			p.AssertCalls(t, "GET", "/v1/devices/{id}", workers*each)
 		})
 	}
 }
