@@ -44,11 +44,12 @@ func ExampleClientConfig() {
 		return mock.OK(map[string]string{"Name": "camera " + r.PathValue("id")})
 	})
 
-	m := mock.New(nil) // in a test: mock.New(t)
+	m := mock.New(nil, mock.WithPlatformClock(mock.NewFakeClock())) // in a test: mock.New(t, ...)
 	m.On("GET", "/v1/devices/{id}", mock.Code(504), named)
 	cfg := m.ClientConfig()
 	svc, _ := newDeviceService(cfg.BaseURL, cfg.AppID, cfg.Secret,
-		client.WithHTTPClient(&http.Client{Transport: cfg.Transport}))
+		client.WithHTTPClient(&http.Client{Transport: cfg.Transport}),
+		client.WithClock(cfg.Clock)) // the 504's retry waits on the platform's fake clock
 	name, err := svc.deviceName(ctx, "cam-7")
 	fmt.Println("Mock:", name, err, m.Count("GET", "/v1/devices/{id}"), "calls,", m.Logins(), "login")
 

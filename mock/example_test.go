@@ -259,7 +259,7 @@ func ExampleFunc() {
 			return mock.OK(map[string]string{"DeviceId": r.PathValue("id"), "Channel": r.Query.Get("channel")})
 		}),
 	)
-	c, _ := m.NewClient()
+	c, _ := m.NewClient(client.WithClock(mock.NewFakeClock())) // retries wait no real time
 	ctx := context.Background()
 
 	var d struct{ DeviceId, Channel string }
@@ -295,8 +295,8 @@ func ExampleMock_OnMatch() {
 	// 3 10 true <nil>
 }
 
-// Responders of your own on the httpmock transport answer before the
-// Mock's routes, and the Mock records their requests too.
+// Responders of your own on the httpmock transport answer what no
+// scripted route matches, and the Mock records their requests too.
 func ExampleMock_Transport() {
 	m := mock.New(nil) // in a test: mock.New(t)
 	m.Transport().RegisterRegexpResponder("GET", regexp.MustCompile(`/v1/legacy/\d+$`),

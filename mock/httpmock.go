@@ -7,9 +7,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -77,16 +79,17 @@ func New(t TB, opts ...Option) *Mock {
 	m.tb = t
 	m.prefix = strings.TrimRight(base.Path, "/")
 	m.client = &http.Client{Transport: m}
-	m.transport.RegisterNoResponder(m.serve)
+	m.transport.RegisterNoResponder(m.noResponder)
 	return m
 }
 
 // Transport returns the Mock's httpmock transport, to register responders
-// of your own (regexp routes, httpmock matchers). They answer before the
-// Mock's routes. Requests that reach them through the Mock (HTTPClient,
-// ClientOption, ClientConfig, or the Mock as a RoundTripper) are recorded
-// with Reply KindResponder; a client that uses this transport directly
-// bypasses that record.
+// of your own (regexp routes, httpmock matchers) for the requests no
+// scripted route matches, in place of the unmatched 404. Requests that
+// reach them through the Mock (HTTPClient, ClientOption, ClientConfig, or
+// the Mock as a RoundTripper) are recorded with Reply KindResponder; a
+// client that uses this transport directly still reaches the Mock's
+// routes, but its requests that a responder answers are not recorded.
 func (m *Mock) Transport() *httpmock.MockTransport { return m.transport }
 
 // HTTPClient returns the client whose Transport is the Mock. Give it to the
@@ -99,19 +102,30 @@ func (m *Mock) BaseURL() string { return m.cfg.baseURL }
 
 // RoundTrip answers req as the platform would and records it. It makes
 // the Mock an http.RoundTripper, the transport of any client under test.
+//
+// A request a scripted route matches is answered here, on the caller's
+// goroutine; any other goes to the httpmock transport, whose responders
+// (Transport) answer it, or else the Mock's unmatched reply.
 func (m *Mock) RoundTrip(req *http.Request) (*http.Response, error) {
 	var body []byte
 	if req.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(req.Body, maxBody))
 		_ = req.Body.Close()
 	}
-	t := &trip{body: body}
+	rec, base, skew := m.begin(req, body)
+	if !m.under(req.URL) {
+		rec.Path, rec.Login = cleanPath(req.URL.Path), false
+	} else if rt := m.routes.find(req, &rec); rt != nil {
+		return m.reply(req, rt, rec, base, skew)
+	}
+	t := &trip{rec: rec, date: base.Add(skew)}
+	t.pcs = make([]uintptr, 64)
+	t.pcs = t.pcs[:runtime.Callers(1, t.pcs)]
 	in := req.WithContext(context.WithValue(req.Context(), tripKey{}, t))
 	in.Body = io.NopCloser(bytes.NewReader(body))
 	resp, err := m.transport.RoundTrip(in)
-	if !t.recorded {
-		// A responder of Transport answered.
-		rec, _, _ := m.begin(req, body)
+	if t.claim() {
+		// A responder of Transport answered, or the caller gave up first.
 		rec.Reply = KindResponder
 		if err != nil {
 			rec.Reply = KindNetworkError
@@ -123,14 +137,34 @@ func (m *Mock) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, err
 }
 
-// trip carries a request's body from RoundTrip to the Mock's routes, and
-// tells RoundTrip that they recorded it.
+// trip is a request on its way through the httpmock transport: its record
+// so far, and the caller's stack for failure messages (httpmock may run
+// the unmatched reply on a goroutine of its own). Whoever claims it
+// records it: the unmatched reply, or RoundTrip once a responder answered.
 type trip struct {
-	body     []byte
-	recorded bool
+	rec     Request
+	date    time.Time
+	pcs     []uintptr
+	claimed atomic.Bool
 }
 
+func (t *trip) claim() bool { return t.claimed.CompareAndSwap(false, true) }
+
 type tripKey struct{}
+
+// noResponder is the httpmock transport's NoResponder: a request no
+// scripted route and no responder of Transport matched.
+func (m *Mock) noResponder(req *http.Request) (*http.Response, error) {
+	t, _ := req.Context().Value(tripKey{}).(*trip)
+	if t == nil {
+		// The transport used directly, not through the Mock.
+		return m.RoundTrip(req)
+	}
+	if !t.claim() {
+		return nil, req.Context().Err() // RoundTrip returned, and recorded it
+	}
+	return m.unmatched(req, t.rec, t.date, t.pcs)
+}
 
 // InvalidateSessions ends every session: each later request carrying one
 // of their tokens gets 10001 until the client logs in again. It is the
@@ -162,28 +196,9 @@ func (m *Mock) sessionEnded(token string) int {
 	return m.ended[token]
 }
 
-// serve is the httpmock transport's NoResponder: the Mock's routes answer
-// every request no responder of Transport did.
-func (m *Mock) serve(req *http.Request) (*http.Response, error) {
-	t, _ := req.Context().Value(tripKey{}).(*trip)
-	if t == nil { // the transport used directly
-		t = &trip{}
-		if req.Body != nil {
-			t.body, _ = io.ReadAll(io.LimitReader(req.Body, maxBody))
-			_ = req.Body.Close()
-		}
-	}
-	t.recorded = true
-	rec, base, skew := m.begin(req, t.body)
-	var rt *route
-	if m.under(req.URL) {
-		rt = m.routes.find(req, &rec)
-	} else {
-		rec.Path, rec.Login = cleanPath(req.URL.Path), false
-	}
-	if rt == nil {
-		return m.unmatched(req, rec, base.Add(skew))
-	}
+// reply answers a request of a scripted route: a session the platform
+// ended answers its code, else the route's script.
+func (m *Mock) reply(req *http.Request, rt *route, rec Request, base time.Time, skew time.Duration) (*http.Response, error) {
 	var rep Reply
 	if code := m.sessionEnded(rec.Token); code != 0 && !rec.Login {
 		rep = Code(apierrors.Code(code))
@@ -221,7 +236,8 @@ func (m *Mock) under(u *url.URL) bool {
 // reply, or a 404 the SDK does not retry that fails the test. A missing
 // script is the test's mistake, and retrying it with real backoff only
 // hides where it is.
-func (m *Mock) unmatched(req *http.Request, rec Request, date time.Time) (*http.Response, error) {
+// pcs is the caller's stack, for the line of the test.
+func (m *Mock) unmatched(req *http.Request, rec Request, date time.Time, pcs []uintptr) (*http.Response, error) {
 	rep, what := m.notFound(req.URL, req.Method)
 	out, w := m.finish(&rec, rep, date)
 	if what != "" {
@@ -229,7 +245,7 @@ func (m *Mock) unmatched(req *http.Request, rec Request, date time.Time) (*http.
 	}
 	m.rec.add(rec)
 	if what != "" {
-		m.fail("mock: %s%s\n%s", callerLine(), what, m.rec.calls())
+		m.fail("mock: %s%s\n%s", testLine(pcs), what, m.rec.calls())
 	}
 	return sendReply(req, out, w)
 }

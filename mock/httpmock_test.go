@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -536,5 +537,53 @@ func TestMockAnswersOnlyUnderItsBaseURL(t *testing.T) {
 	}
 	if n := len(ft.errors()); n != 3 {
 		t.Errorf("%d failures, want 3 (one per request outside the base URL)", n)
+	}
+}
+
+// httpmock runs the unmatched reply on a goroutine of its own when the
+// request's context can end; the failure still names the test's line.
+func TestMockUnmatchedWithACancelableContextNamesTheTestLine(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", m.BaseURL()+"/v1/nowhere", nil)
+	_, _, line, _ := runtime.Caller(0)
+	resp, err := m.HTTPClient().Do(req) // the line after Caller's
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := fmt.Sprintf("mock: httpmock_test.go:%d: no route for GET", line+1)
+	if errs := ft.errors(); len(errs) != 1 || !strings.Contains(errs[0], want) {
+		t.Errorf("failures %q, want one with %q", errs, want)
+	}
+}
+
+// A scripted route answers on the caller's goroutine, so a script used up
+// names the test's line too.
+func TestMockExhaustedNamesTheTestLine(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft)
+	m.On("GET", "/v1/once", OK(nil), Exhausted())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 2 {
+		req, _ := http.NewRequestWithContext(ctx, "GET", m.BaseURL()+"/v1/once", nil)
+		_, _, line, _ := runtime.Caller(0)
+		resp, err := m.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if errs := ft.errors(); len(errs) == 1 {
+			want := fmt.Sprintf("mock: httpmock_test.go:%d: GET /v1/once called after its script was exhausted", line+1)
+			if !strings.Contains(errs[0], want) {
+				t.Errorf("failure %q, want %q", errs[0], want)
+			}
+		}
+	}
+	if n := len(ft.errors()); n != 1 {
+		t.Errorf("%d failures, want 1", n)
 	}
 }

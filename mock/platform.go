@@ -275,7 +275,12 @@ func (p *platform) fail(format string, args ...any) {
 // test frame is on the stack.
 func callerLine() string {
 	pcs := make([]uintptr, 64)
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	return testLine(pcs[:runtime.Callers(2, pcs)])
+}
+
+// testLine is callerLine of the stack pcs.
+func testLine(pcs []uintptr) string {
+	frames := runtime.CallersFrames(pcs)
 	for {
 		f, more := frames.Next()
 		if strings.HasSuffix(f.File, "_test.go") {
