@@ -3,10 +3,12 @@ package mock
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestPatternRouteAnswersScriptedRepliesThenItsFunc(t *testing.T) {
@@ -274,6 +276,52 @@ func TestRescriptingWhileRequestsAreInFlight(t *testing.T) {
 				t.Errorf("%d requests failed", bad.Load())
 			}
 			p.AssertCalls(t, "GET", "/v1/devices/{id}", workers*each)
+		})
+	}
+}
+
+// The methods of the shared platform behave alike in both flavours:
+// ExpectAllConsumed, once new on the Server, and Reset, once new on the Mock.
+func TestBothFlavoursShareExpectAllConsumedAndReset(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		start func(ft *fakeTB) (*platform, string, *http.Client, auth)
+	}{
+		{"Server", func(ft *fakeTB) (*platform, string, *http.Client, auth) {
+			srv := StartServer(ft)
+			tok, csrf := srv.IssueSession()
+			return &srv.platform, srv.URL, plainClient(t, 0), auth{tok, csrf}
+		}},
+		{"Mock", func(ft *fakeTB) (*platform, string, *http.Client, auth) {
+			m := New(ft)
+			return &m.platform, m.BaseURL(), m.HTTPClient(), auth{}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ft := newFakeTB(t)
+			defer ft.runCleanups()
+			p, base, c, a := tt.start(ft)
+			p.ExpectAllConsumed()
+			p.On("GET", "/v1/devices/{id}", Code(20005).Times(2), OK(nil))
+			do(t, c, "GET", base+"/v1/devices/a", a, nil)
+			if left := p.Unconsumed(); len(left) != 1 || !strings.Contains(left[0], "GET /v1/devices/{id}: 1 of 3 scripted replies used") {
+				t.Errorf("Unconsumed = %q", left)
+			}
+			p.Reset()
+			if n := len(p.Requests()); n != 0 || p.Count("GET", "/v1/devices/{id}") != 0 || len(p.Unconsumed()) != 0 {
+				t.Errorf("after Reset: %d requests, %q unconsumed", n, p.Unconsumed())
+			}
+			p.On("GET", "/v1/devices/{id}", OK(nil), Code(20005))
+			do(t, c, "GET", base+"/v1/devices/b", a, nil)
+			login := do(t, c, "POST", base+DefaultLoginPath, auth{}, LoginBody(DefaultAppID, DefaultSecret, time.Now(), "after-reset"))
+			if login.code() != 0 {
+				t.Errorf("the login after Reset: %v, want LoginOK's session", login)
+			}
+			p.AssertLogins(t, 1)
+			ft.runCleanups()
+			if errs := ft.errors(); len(errs) != 1 || !strings.Contains(errs[0], "GET /v1/devices/{id}: 1 of 2 scripted replies used (ok, error 20005)") {
+				t.Errorf("failures at cleanup %q, want the one unconsumed script", errs)
+			}
 		})
 	}
 }
