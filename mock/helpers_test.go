@@ -148,6 +148,21 @@ func (f *fakeTB) Errorf(format string, args ...any) {
 	f.errs = append(f.errs, fmt.Sprintf(format, args...))
 }
 
+// Output records what is written as one failure each Write, as testing
+// shows it: the mock writes a failure there at the test's own line.
+func (f *fakeTB) Output() io.Writer { return fakeOutput{f} }
+
+func (f *fakeTB) Fail() {}
+
+type fakeOutput struct{ f *fakeTB }
+
+func (o fakeOutput) Write(p []byte) (int, error) {
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
+	o.f.errs = append(o.f.errs, string(p))
+	return len(p), nil
+}
+
 func (f *fakeTB) Cleanup(fn func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -60,8 +60,8 @@ type Mock struct {
 }
 
 // New returns a Mock bound to t: unmatched requests and requests past a
-// script's Exhausted fail t with t.Errorf, at the line of the test that
-// made them. t may be nil (in an Example, or a program); such requests
+// script's Exhausted fail t, reported at the line of the test that made
+// them (see TB). t may be nil (in an Example, or a program); such requests
 // then only return errors.
 func New(t TB, opts ...Option) *Mock {
 	cfg := newConfig(opts)
@@ -245,7 +245,7 @@ func (m *Mock) unmatched(req *http.Request, rec Request, date time.Time, pcs []u
 	}
 	m.rec.add(rec)
 	if what != "" {
-		m.fail("mock: %s%s\n%s", testLine(pcs), what, m.rec.calls())
+		m.failAt(testLine(pcs), what+"\n"+m.rec.calls())
 	}
 	return sendReply(req, out, w)
 }

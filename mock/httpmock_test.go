@@ -554,7 +554,7 @@ func TestMockUnmatchedWithACancelableContextNamesTheTestLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	want := fmt.Sprintf("mock: httpmock_test.go:%d: no route for GET", line+1)
+	want := fmt.Sprintf("httpmock_test.go:%d: mock: no route for GET", line+1)
 	if errs := ft.errors(); len(errs) != 1 || !strings.Contains(errs[0], want) {
 		t.Errorf("failures %q, want one with %q", errs, want)
 	}
@@ -577,7 +577,7 @@ func TestMockExhaustedNamesTheTestLine(t *testing.T) {
 		}
 		resp.Body.Close()
 		if errs := ft.errors(); len(errs) == 1 {
-			want := fmt.Sprintf("mock: httpmock_test.go:%d: GET /v1/once called after its script was exhausted", line+1)
+			want := fmt.Sprintf("httpmock_test.go:%d: mock: GET /v1/once called after its script was exhausted", line+1)
 			if !strings.Contains(errs[0], want) {
 				t.Errorf("failure %q, want %q", errs[0], want)
 			}

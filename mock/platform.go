@@ -3,6 +3,7 @@ package mock
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -238,7 +239,7 @@ func (p *platform) finish(rec *Request, rep Reply, date time.Time) (Reply, wireR
 	if rep.kind == KindExhausted {
 		what := fmt.Sprintf("%s %s called after its script was exhausted", rec.Method, rec.Path)
 		msg := "mock: " + what
-		p.fail("mock: %s%s; calls so far:\n%s", callerLine(), what, p.rec.table())
+		p.failAt(callerLine(), what+"; calls so far:\n"+p.rec.table())
 		out = Code(codeExhausted).WithMessage(msg)
 	}
 	w := out.wire(date)
@@ -260,6 +261,28 @@ func (p *platform) notFound(u *url.URL, method string) (Reply, string) {
 	}
 	what := fmt.Sprintf("no route for %s %s (query ignored); scripted routes: %s", method, redactedURL(u), p.routes.describe())
 	return Code(http.StatusNotFound).WithMessage("mock: " + what), what
+}
+
+// failAt reports a failure of the test's line ("x_test.go:42: ", or ""
+// when unknown). testing would report Errorf at the mock's own line, deep
+// under the SDK and net/http, so a test that has Output (testing.TB does)
+// gets the failure written there at its own line, as Errorf would have
+// written it, then Fail; any other TB gets Errorf, the line in the message.
+func (p *platform) failAt(line, msg string) {
+	o, ok := p.tb.(outputTB)
+	if !ok || line == "" {
+		p.fail("mock: %s%s", line, msg)
+		return
+	}
+	msg = strings.ReplaceAll(strings.TrimRight(msg, "\n"), "\n", "\n    ")
+	fmt.Fprintf(o.Output(), "%smock: %s\n", line, msg)
+	o.Fail()
+}
+
+// outputTB is a TB that can write to the test's output, as testing.TB can.
+type outputTB interface {
+	Output() io.Writer
+	Fail()
 }
 
 // fail reports a failure to the test the flavour belongs to, if any.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -160,7 +161,10 @@ func TestUnmatchedMatcherIsReportedWithTheRoutes(t *testing.T) {
 	if len(errs) != 1 {
 		t.Fatalf("%d failures, want 1: %q", len(errs), errs)
 	}
-	for _, want := range []string{"mock: helpers_test.go:", "no route for GET https://devcloud.test/v1/devices (query ignored)",
+	if !regexp.MustCompile(`^helpers_test\.go:\d+: mock: `).MatchString(errs[0]) {
+		t.Errorf("failure not at the first test frame's line:\n%s", errs[0])
+	}
+	for _, want := range []string{"no route for GET https://devcloud.test/v1/devices (query ignored)",
 		"scripted routes: GET /v1/devices [query type=camera], POST /v1/login"} {
 		if !strings.Contains(errs[0], want) {
 			t.Errorf("failure lacks %q:\n%s", want, errs[0])
