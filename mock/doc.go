@@ -18,13 +18,26 @@
 //     t.Parallel. A request to a route nobody scripted fails the test at the
 //     test's own line and is answered a 404 that the SDK does not retry.
 //
-// A route is scripted with a list of Replies answered in order; the last one
-// then repeats, or [Exhausted] makes any further call fail the test:
+// A route is an [http.ServeMux] pattern scripted with a list of Replies
+// answered in order; the last one then repeats, or [Exhausted] makes any
+// further call fail the test:
 //
 //	srv.On("GET", "/v1/devices",
 //		mock.Code(20005).Times(2), // 发送消息超时, twice
 //		mock.OK(map[string]any{"Devices": []string{"d1"}}),
 //	)
+//
+// A [Func] computes a reply from the [Request], as httpmock's responders
+// do, alone or after scripted replies; a pattern's wildcards are the
+// request's path values:
+//
+//	m.On("GET", "/v1/devices/{id}", mock.Code(504), mock.Func(func(r *mock.Request) mock.Reply {
+//		return mock.OK(map[string]string{"DeviceId": r.PathValue("id")})
+//	}))
+//
+// OnMatch narrows a pattern with a [Matcher] on the query ([QueryIs]), a
+// header ([HeaderIs]), the JSON body ([JSONBodyHas]) or any function
+// ([MatchFunc]).
 //
 // Replies: [OK] (the {"Response": {...}} success), [Code] (the Error
 // envelope with the catalog's text), [Status], [HTML] (a gateway page),
@@ -38,13 +51,12 @@
 // platform's rule of one open poll per IP with 20008.
 //
 // Both flavours know the app [DefaultAppID] with [DefaultSecret] and answer
-// logins on [DefaultLoginPath]; both record every request ([Request]) with
-// what it was answered, so a test can assert exact counts of attempts and
-// logins.
+// logins on [DefaultLoginPath]; a login they refuse answers the platform's
+// code with a message saying what was wrong. Both record every request they
+// answer ([Request]) with its reply, so a test can assert exact counts of
+// attempts and logins; failed assertions are reported at the test's line.
 //
-// The Server, the Reply vocabulary and the options are those of
-// [github.com/devcloud/devcloud-go/internal/fakeplatform], re-exported here
-// under the same names; only the Mock and its httpmock transport are this
-// package's own, so a program that runs the Server (the devcloud CLI) links
-// neither httpmock nor the testing package.
+// NewClient wires an SDK client to either flavour; an app that builds its
+// clients with its own constructor takes [ClientConfig] instead: base URL,
+// credentials, transport and clock.
 package mock

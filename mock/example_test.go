@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 
+	"github.com/jarcoal/httpmock"
+
 	"github.com/devcloud/devcloud-go/client"
+	apierrors "github.com/devcloud/devcloud-go/errors"
 	"github.com/devcloud/devcloud-go/mock"
 )
 
@@ -239,4 +244,69 @@ func ExampleGate() {
 	// Output:
 	// in flight: 1
 	// answered: 200
+}
+
+// A route is a ServeMux pattern; a Func computes the reply from the
+// request, here after two scripted 20005s the SDK retries.
+func ExampleFunc() {
+	m := mock.New(nil) // in a test: mock.New(t)
+	m.On("GET", "/v1/devices/{id}",
+		mock.Code(20005).Times(2),
+		mock.Func(func(r *mock.Request) mock.Reply {
+			if r.PathValue("id") == "gone" {
+				return mock.Code(404)
+			}
+			return mock.OK(map[string]string{"DeviceId": r.PathValue("id"), "Channel": r.Query.Get("channel")})
+		}),
+	)
+	c, _ := m.NewClient(client.WithClock(mock.NewFakeClock())) // retries wait no real time
+	ctx := context.Background()
+
+	var d struct{ DeviceId, Channel string }
+	err := c.Do(ctx, "GET", "/v1/devices/cam-7?channel=2", nil, &d)
+	fmt.Println(d.DeviceId, d.Channel, err)
+	err = c.Do(ctx, "GET", "/v1/devices/gone", nil, nil)
+	fmt.Println(errors.Is(err, apierrors.Code(404)))
+	fmt.Println(m.Count("GET", "/v1/devices/{id}"), "requests;", m.Requests()[1].Pattern)
+	// Output:
+	// cam-7 2 <nil>
+	// true
+	// 4 requests; GET /v1/devices/{id}
+}
+
+// Matchers split one pattern into routes by query, header or JSON body;
+// the route without a matcher answers the rest.
+func ExampleMock_OnMatch() {
+	m := mock.New(nil) // in a test: mock.New(t)
+	m.OnMatch("GET", "/v1/devices", mock.QueryIs("type", "camera"), mock.OK(map[string]any{"Total": 3}))
+	m.On("GET", "/v1/devices", mock.OK(map[string]any{"Total": 10}))
+	m.OnMatch("POST", "/v1/commands", mock.JSONBodyHas(map[string]string{"Op": "reboot"}), mock.Code(20001))
+	m.On("POST", "/v1/commands", mock.OK(nil))
+	c, _ := m.NewClient()
+	ctx := context.Background()
+
+	var cams, all struct{ Total int }
+	_ = c.Do(ctx, "GET", "/v1/devices?type=camera", nil, &cams)
+	_ = c.Do(ctx, "GET", "/v1/devices", nil, &all)
+	reboot := c.Do(ctx, "POST", "/v1/commands", map[string]string{"DeviceId": "cam-7", "Op": "reboot"}, nil)
+	pan := c.Do(ctx, "POST", "/v1/commands", map[string]string{"DeviceId": "cam-7", "Op": "pan"}, nil)
+	fmt.Println(cams.Total, all.Total, errors.Is(reboot, apierrors.InsufficientPermission), pan)
+	// Output:
+	// 3 10 true <nil>
+}
+
+// Responders of your own on the httpmock transport answer what no
+// scripted route matches, and the Mock records their requests too.
+func ExampleMock_Transport() {
+	m := mock.New(nil) // in a test: mock.New(t)
+	m.Transport().RegisterRegexpResponder("GET", regexp.MustCompile(`/v1/legacy/\d+$`),
+		httpmock.NewStringResponder(200, `{"Response":{"Legacy":true}}`))
+	c, _ := m.NewClient()
+
+	var out struct{ Legacy bool }
+	err := c.Do(context.Background(), "GET", "/v1/legacy/42", nil, &out)
+	last := m.Requests()[len(m.Requests())-1]
+	fmt.Println(out.Legacy, err, last.Path, last.Reply, m.Count("GET", "/v1/legacy/42"))
+	// Output:
+	// true <nil> /v1/legacy/42 responder 1
 }

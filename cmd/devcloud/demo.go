@@ -13,7 +13,7 @@ import (
 
 	"github.com/devcloud/devcloud-go/client"
 	apierrors "github.com/devcloud/devcloud-go/errors"
-	"github.com/devcloud/devcloud-go/internal/fakeplatform"
+	"github.com/devcloud/devcloud-go/mock"
 )
 
 // step is one stop of the demo tour.
@@ -25,7 +25,7 @@ type step struct {
 
 // demo holds the fake platform, the SDK client and the attempt printer.
 type demo struct {
-	srv   *fakeplatform.Server
+	srv   *mock.Server
 	c     *client.Client
 	out   io.Writer
 	mu    sync.Mutex
@@ -66,7 +66,7 @@ type stepResult struct {
 }
 
 func runDemo(ctx context.Context, s streams) int {
-	srv, err := fakeplatform.ListenServer()
+	srv, err := mock.ListenServer()
 	if err != nil {
 		fmt.Fprintln(s.err, "devcloud demo:", err)
 		return exitFailure
@@ -179,7 +179,7 @@ func demoSteps() []step {
 			name:     "504 gateway timeout is retried",
 			expected: "504, 504, then OK: 3 attempts, success",
 			run: func(ctx context.Context, d *demo) (string, bool) {
-				d.srv.On("GET", "/v1/devices", fakeplatform.Code(504).Times(2), fakeplatform.OK(map[string]any{"Devices": []string{"cam-1"}}))
+				d.srv.On("GET", "/v1/devices", mock.Code(504).Times(2), mock.OK(map[string]any{"Devices": []string{"cam-1"}}))
 				err := d.c.Do(ctx, "GET", "/v1/devices", nil, nil)
 				n := d.srv.Count("GET", "/v1/devices")
 				return fmt.Sprintf("%d attempts, %s", n, outcome(err)), err == nil && n == 3
@@ -189,7 +189,7 @@ func demoSteps() []step {
 			name:     "20005 and 20022 are retried",
 			expected: "20005, 20022, then OK: 3 attempts, success",
 			run: func(ctx context.Context, d *demo) (string, bool) {
-				d.srv.On("POST", "/v1/streams", fakeplatform.Code(20005), fakeplatform.Code(20022), fakeplatform.OK(map[string]any{"StreamId": "s-1"}))
+				d.srv.On("POST", "/v1/streams", mock.Code(20005), mock.Code(20022), mock.OK(map[string]any{"StreamId": "s-1"}))
 				err := d.c.Do(ctx, "POST", "/v1/streams", map[string]string{"DeviceId": "cam-1"}, nil)
 				reqs := requestsTo(d.srv, "POST", "/v1/streams")
 				sameKey := len(reqs) == 3 && reqs[0].IdempotencyKey != "" &&
@@ -201,14 +201,14 @@ func demoSteps() []step {
 			name:     "10001 storm from 100 goroutines",
 			expected: "the session dies under 100 callers: 1 login, 100 successes",
 			run: func(ctx context.Context, d *demo) (string, bool) {
-				d.srv.On("GET", "/v1/gateways", fakeplatform.OK(map[string]any{"Gateways": []string{"gw-1"}}))
+				d.srv.On("GET", "/v1/gateways", mock.OK(map[string]any{"Gateways": []string{"gw-1"}}))
 				if err := d.c.Do(ctx, "GET", "/v1/gateways", nil, nil); err != nil { // a warm session
 					return outcome(err), false
 				}
 				// A slow login keeps the storm going while it runs: every
 				// goroutine meets the dead session before the new one exists.
-				d.srv.OnLogin(fakeplatform.LoginOK().WithDelay(300 * time.Millisecond))
-				defer d.srv.OnLogin(fakeplatform.LoginOK())
+				d.srv.OnLogin(mock.LoginOK().WithDelay(300 * time.Millisecond))
+				defer d.srv.OnLogin(mock.LoginOK())
 				d.srv.InvalidateSessions()
 				before, loginsBefore := len(d.srv.Requests()), d.srv.Logins()
 				d.quiet.Store(true)
@@ -255,7 +255,7 @@ func demoSteps() []step {
 			name:     "20001 fails at once",
 			expected: "1 attempt, typed error 20001",
 			run: func(ctx context.Context, d *demo) (string, bool) {
-				d.srv.On("POST", "/v1/licences", fakeplatform.Code(20001))
+				d.srv.On("POST", "/v1/licences", mock.Code(20001))
 				err := d.c.Do(ctx, "POST", "/v1/licences", map[string]string{"DeviceId": "cam-1"}, nil)
 				var ae *apierrors.APIError
 				ok := errors.As(err, &ae) && errors.Is(err, apierrors.InsufficientPermission) && ae.Attempts == 1
@@ -266,7 +266,7 @@ func demoSteps() []step {
 			name:     "a gateway's HTML 502 becomes a typed 502",
 			expected: "HTML page, retried: 3 attempts, typed error 502",
 			run: func(ctx context.Context, d *demo) (string, bool) {
-				d.srv.On("GET", "/v1/recordings", fakeplatform.HTML(502, ""))
+				d.srv.On("GET", "/v1/recordings", mock.HTML(502, ""))
 				err := d.c.Do(ctx, "GET", "/v1/recordings", nil, nil)
 				var ae *apierrors.APIError
 				ok := errors.As(err, &ae) && ae.Code == apierrors.BadGateway && ae.Attempts == 3
@@ -277,7 +277,7 @@ func demoSteps() []step {
 			name:     "Retry-After is honoured",
 			expected: "503 with Retry-After: 1, a 1 s wait, then OK",
 			run: func(ctx context.Context, d *demo) (string, bool) {
-				d.srv.On("GET", "/v1/wechat/binding", fakeplatform.Code(503).WithRetryAfter(time.Second), fakeplatform.OK(map[string]any{"Bound": true}))
+				d.srv.On("GET", "/v1/wechat/binding", mock.Code(503).WithRetryAfter(time.Second), mock.OK(map[string]any{"Bound": true}))
 				start := time.Now()
 				err := d.c.Do(ctx, "GET", "/v1/wechat/binding", nil, nil)
 				waited := time.Since(start)
@@ -291,8 +291,8 @@ func demoSteps() []step {
 	}
 }
 
-func requestsTo(srv *fakeplatform.Server, method, path string) []fakeplatform.Request {
-	var out []fakeplatform.Request
+func requestsTo(srv *mock.Server, method, path string) []mock.Request {
+	var out []mock.Request
 	for _, r := range srv.Requests() {
 		if r.Method == method && r.Path == path {
 			out = append(out, r)

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/devcloud/devcloud-go/client"
-	"github.com/devcloud/devcloud-go/internal/fakeplatform"
+	"github.com/devcloud/devcloud-go/mock"
 )
 
 // breakerOpenFor is the demo breaker's open time: the default is 30 s,
@@ -36,7 +36,7 @@ func breakerStep() step {
 			}
 			defer c.Close()
 			const path = "/v1/alarms"
-			d.srv.On("GET", path, fakeplatform.Code(503))
+			d.srv.On("GET", path, mock.Code(503))
 			var refused int
 			var slowest time.Duration
 			for i := 1; i <= 10; i++ {
@@ -53,7 +53,7 @@ func breakerStep() step {
 			sent := d.srv.Count("GET", path)
 			opened := c.BreakerState() == client.BreakerOpen
 
-			d.srv.On("GET", path, fakeplatform.OK(map[string]any{"Alarms": []string{}}))
+			d.srv.On("GET", path, mock.OK(map[string]any{"Alarms": []string{}}))
 			fmt.Fprintf(d.out, "  (the platform is back; waiting %v for the breaker to let a probe through)\n", breakerOpenFor)
 			select {
 			case <-time.After(breakerOpenFor + 50*time.Millisecond):

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/devcloud/devcloud-go/client"
-	"github.com/devcloud/devcloud-go/internal/fakeplatform"
+	"github.com/devcloud/devcloud-go/mock"
 )
 
 // pollHold is the demo endpoint's hold, short so the tour stays quick.
@@ -26,12 +26,12 @@ func pollStep() step {
 				Events []string
 				Cursor string
 			}
-			events := fakeplatform.NewLongPoll(pollHold, fakeplatform.OK(map[string]any{"Events": []string{}}))
+			events := mock.NewLongPoll(pollHold, mock.OK(map[string]any{"Events": []string{}}))
 			d.srv.On("GET", "/v1/events", events.Reply())
 			events.Push(
-				fakeplatform.OK(map[string]any{"Events": []string{"a"}, "Cursor": "c1"}),
-				fakeplatform.Code(20008), // as if another poll from this IP were open
-				fakeplatform.OK(map[string]any{"Events": []string{"b"}, "Cursor": "c2"}),
+				mock.OK(map[string]any{"Events": []string{"a"}, "Cursor": "c1"}),
+				mock.Code(20008), // as if another poll from this IP were open
+				mock.OK(map[string]any{"Events": []string{"b"}, "Cursor": "c2"}),
 			)
 			opts := client.PollOptions[batch]{
 				Hold: pollHold,

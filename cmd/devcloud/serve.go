@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
-	"github.com/devcloud/devcloud-go/internal/fakeplatform"
+	"github.com/devcloud/devcloud-go/mock"
 )
 
 func serveCommand() *command {
@@ -82,7 +82,7 @@ var demoRoutes = []struct {
 }
 
 func runServe(ctx context.Context, addr string, faults []faultScript, s streams) int {
-	srv, err := fakeplatform.ListenServer(fakeplatform.WithAddr(addr))
+	srv, err := mock.ListenServer(mock.WithAddr(addr))
 	if err != nil {
 		fmt.Fprintf(s.err, "devcloud serve: %v\n", err)
 		return exitUsage
@@ -90,7 +90,7 @@ func runServe(ctx context.Context, addr string, faults []faultScript, s streams)
 	defer srv.Close()
 	payloads := map[string]any{}
 	for _, r := range demoRoutes {
-		srv.On(r.method, r.path, fakeplatform.OK(r.payload))
+		srv.On(r.method, r.path, mock.OK(r.payload))
 		payloads[r.method+" "+r.path] = r.payload
 	}
 	for _, f := range faults {
@@ -111,7 +111,7 @@ func runServe(ctx context.Context, addr string, faults []faultScript, s streams)
 
 // printExports writes the lines a shell evals to point call at url.
 func printExports(w io.Writer, url string) {
-	for _, kv := range [][2]string{{envBaseURL, url}, {envAppID, fakeplatform.DefaultAppID}, {envSecret, fakeplatform.DefaultSecret}} {
+	for _, kv := range [][2]string{{envBaseURL, url}, {envAppID, mock.DefaultAppID}, {envSecret, mock.DefaultSecret}} {
 		fmt.Fprintf(w, "export %s=%s\n", kv[0], shellQuote(kv[1]))
 	}
 }
@@ -184,19 +184,19 @@ func parseFault(s string) (faultScript, error) {
 }
 
 // replies turns the answers into the mock's Replies; ok answers payload.
-func (f faultScript) replies(payload any) []fakeplatform.Reply {
-	var out []fakeplatform.Reply
+func (f faultScript) replies(payload any) []mock.Reply {
+	var out []mock.Reply
 	for _, a := range f.answers {
-		var r fakeplatform.Reply
+		var r mock.Reply
 		switch a.kind {
 		case "ok":
-			r = fakeplatform.OK(payload)
+			r = mock.OK(payload)
 		case "reset":
-			r = fakeplatform.ResetBeforeResponse()
+			r = mock.ResetBeforeResponse()
 		case "html":
-			r = fakeplatform.HTML(a.code, "")
+			r = mock.HTML(a.code, "")
 		default:
-			r = fakeplatform.Code(apierrors.Code(a.code))
+			r = mock.Code(apierrors.Code(a.code))
 		}
 		if a.times > 1 {
 			r = r.Times(a.times)

@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"bytes"
@@ -148,6 +148,21 @@ func (f *fakeTB) Errorf(format string, args ...any) {
 	f.errs = append(f.errs, fmt.Sprintf(format, args...))
 }
 
+// Output records what is written as one failure each Write, as testing
+// shows it: the mock writes a failure there at the test's own line.
+func (f *fakeTB) Output() io.Writer { return fakeOutput{f} }
+
+func (f *fakeTB) Fail() {}
+
+type fakeOutput struct{ f *fakeTB }
+
+func (o fakeOutput) Write(p []byte) (int, error) {
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
+	o.f.errs = append(o.f.errs, string(p))
+	return len(p), nil
+}
+
 func (f *fakeTB) Cleanup(fn func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -203,3 +218,22 @@ func (c *cueDeadline) Err() error {
 
 // pass makes the deadline pass.
 func (c *cueDeadline) pass() { c.once.Do(func() { close(c.done) }) }
+
+// flavour starts one flavour for a test and returns its shared platform,
+// its base URL, a client that reaches it and the session to send.
+type flavour struct {
+	name  string
+	start func(t *testing.T, opts ...Option) (*platform, string, *http.Client, auth)
+}
+
+var flavours = []flavour{
+	{"Server", func(t *testing.T, opts ...Option) (*platform, string, *http.Client, auth) {
+		srv := StartServer(t, opts...)
+		tok, csrf := srv.IssueSession()
+		return &srv.platform, srv.URL, plainClient(t, 0), auth{tok, csrf}
+	}},
+	{"Mock", func(t *testing.T, opts ...Option) (*platform, string, *http.Client, auth) {
+		m := New(t, opts...)
+		return &m.platform, m.BaseURL(), m.HTTPClient(), auth{}
+	}},
+}

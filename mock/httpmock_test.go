@@ -1,6 +1,7 @@
-package fakeplatform
+package mock
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
+	"github.com/jarcoal/httpmock"
 )
 
 func TestMockLogin(t *testing.T) {
@@ -37,7 +39,7 @@ func TestMockLogin(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			m := newMock(t, tt.opts...)
+			m := New(t, tt.opts...)
 			a := do(t, m.HTTPClient(), "POST", m.BaseURL()+DefaultLoginPath, auth{}, tt.body)
 			if a.code() != tt.want {
 				t.Fatalf("got %v, want code %d", a, tt.want)
@@ -57,7 +59,7 @@ func TestMockLogin(t *testing.T) {
 }
 
 func TestMockOnLogin(t *testing.T) {
-	m := newMock(t, WithLoginPath("/auth"), WithSessionTTL(10*time.Minute))
+	m := New(t, WithLoginPath("/auth"), WithSessionTTL(10*time.Minute))
 	m.OnLogin(Code(10004), LoginOK().WithRequestID("login-1"))
 	c := m.HTTPClient()
 	first := do(t, c, "POST", m.BaseURL()+"/auth", auth{}, LoginBody(DefaultAppID, DefaultSecret, time.Now(), "n1"))
@@ -69,7 +71,7 @@ func TestMockOnLogin(t *testing.T) {
 }
 
 func TestMockScriptInOrderThenLastRepeats(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("GET", "/v1/devices", Code(20005).Times(2), Code(502), OK(map[string]string{"Name": "d1"}))
 	var got []string
 	for range 6 {
@@ -84,7 +86,7 @@ func TestMockScriptInOrderThenLastRepeats(t *testing.T) {
 
 func TestMockExhaustedFailsTheTest(t *testing.T) {
 	ft := newFakeTB(t)
-	m := newMock(ft)
+	m := New(ft)
 	m.On("DELETE", "/v1/devices/d1", OK(nil), Exhausted())
 	first := do(t, m.HTTPClient(), "DELETE", m.BaseURL()+"/v1/devices/d1", auth{}, nil)
 	second := do(t, m.HTTPClient(), "DELETE", m.BaseURL()+"/v1/devices/d1", auth{}, nil)
@@ -98,7 +100,7 @@ func TestMockExhaustedFailsTheTest(t *testing.T) {
 
 func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 	ft := newFakeTB(t)
-	m := newMock(ft)
+	m := New(ft)
 	m.On("GET", "/v1/devices", OK(nil))
 	callerLine := thisLine() + 1
 	resp, err := m.HTTPClient().Get(m.BaseURL() + "/v1/device?secret=s3") // the caller's line
@@ -126,7 +128,7 @@ func TestMockUnmatchedRequestFailsTheTest(t *testing.T) {
 }
 
 func TestMockWithNotFoundAnswersInstead(t *testing.T) {
-	m := newMock(t, WithNotFound(Code(404)))
+	m := New(t, WithNotFound(Code(404)))
 	a := do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/nowhere", auth{}, nil)
 	if a.status != 404 || a.code() != 404 {
 		t.Fatalf("got %v", a)
@@ -153,7 +155,7 @@ func TestMockReplies(t *testing.T) {
 		{"Status", Status(204), 204, 0, "", ``},
 		{"Raw", Raw(200, "text/plain", `{"Response":{"Error":{"Code":"20005"}}}`), 200, 20005, "text/plain", `"20005"`},
 	}
-	m := newMock(t)
+	m := New(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m.On("GET", "/r", tt.reply)
@@ -240,7 +242,7 @@ func TestMockFaults(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			synctest.Test(t, func(t *testing.T) {
-				m := newMock(t)
+				m := New(t)
 				m.On("GET", "/f", tt.reply)
 				c := m.HTTPClient()
 				c = &http.Client{Transport: c.Transport, Timeout: tt.timeout}
@@ -256,7 +258,7 @@ func TestMockFaults(t *testing.T) {
 }
 
 func TestMockRecordsCalls(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("POST", "/v1/messages", Code(20022), OK(nil))
 	c := m.HTTPClient()
 	_, s := login(t, c, m.BaseURL(), DefaultAppID, DefaultSecret, time.Now(), "n")
@@ -285,7 +287,7 @@ func TestMockRecordsCalls(t *testing.T) {
 }
 
 func TestMockAssertionsPrintWhatWasCalled(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("GET", "/v1/devices", Code(20005), OK(nil))
 	do(t, m.HTTPClient(), "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
 	ft := newFakeTB(t)
@@ -304,7 +306,7 @@ func TestMockAssertionsPrintWhatWasCalled(t *testing.T) {
 
 func TestMockExpectAllConsumed(t *testing.T) {
 	ft := newFakeTB(t)
-	m := newMock(ft)
+	m := New(ft)
 	m.ExpectAllConsumed()
 	m.ExpectAllConsumed() // once is enough
 	m.On("GET", "/v1/devices", Code(20005).Times(2), OK(nil), Exhausted())
@@ -322,7 +324,7 @@ func TestMockExpectAllConsumed(t *testing.T) {
 func TestMockDateFollowsClockSkew(t *testing.T) {
 	clk := NewFakeClock() // stands still: the Date header is exact
 	base := clk.Now()
-	m := newMock(t, WithClockSkew(-20*time.Minute), WithPlatformClock(clk))
+	m := New(t, WithClockSkew(-20*time.Minute), WithPlatformClock(clk))
 	m.On("GET", "/v1/time", OK(nil))
 	for _, skew := range []time.Duration{-20 * time.Minute, 20 * time.Minute} {
 		m.SetClockSkew(skew)
@@ -344,7 +346,7 @@ func TestMockIsolation(t *testing.T) {
 	for _, code := range []int{20005, 20022} {
 		t.Run(itoa(int64(code)), func(t *testing.T) {
 			t.Parallel()
-			m := newMock(t)
+			m := New(t)
 			m.ExpectAllConsumed()
 			m.On("GET", "/v1/devices", Code(apierrors.Code(code)).Times(20), Exhausted())
 			for range 20 {
@@ -361,7 +363,7 @@ func TestMockIsolation(t *testing.T) {
 }
 
 func TestMockConcurrent(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	m.On("POST", "/v1/messages", Code(20005).Times(50), OK(nil))
 	var wg sync.WaitGroup
 	var failed atomic.Int64
@@ -393,7 +395,7 @@ func TestRefusedURLRefuses(t *testing.T) {
 }
 
 func TestReplyPanicsOnMistakes(t *testing.T) {
-	m := newMock(t)
+	m := New(t)
 	for name, f := range map[string]func(){
 		"unmarshalable payload":   func() { OK(make(chan int)) },
 		"Times(0)":                func() { OK(nil).Times(0) },
@@ -413,7 +415,7 @@ func TestReplyPanicsOnMistakes(t *testing.T) {
 }
 
 func TestMockBaseURLWithPrefix(t *testing.T) {
-	m := newMock(t, WithBaseURL("https://api.test/cloud/"))
+	m := New(t, WithBaseURL("https://api.test/cloud/"))
 	m.On("GET", "/v1/devices", OK(nil))
 	if m.BaseURL() != "https://api.test/cloud" {
 		t.Fatalf("BaseURL() = %q", m.BaseURL())
@@ -436,7 +438,7 @@ func TestMockSessionCodeEndsTheSessionForEveryLaterRequest(t *testing.T) {
 		{"ExpireSessions", func(m *Mock) { m.ExpireSessions() }, codeLoginTimeout},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m := newMock(t)
+			m := New(t)
 			c := m.HTTPClient()
 			_, old := login(t, c, m.BaseURL(), DefaultAppID, DefaultSecret, time.Now(), "n1")
 			script := []Reply{OK(nil)}
@@ -466,4 +468,122 @@ func TestMockSessionCodeEndsTheSessionForEveryLaterRequest(t *testing.T) {
 func thisLine() int {
 	_, _, line, _ := runtime.Caller(1)
 	return line
+}
+
+func TestMockRecordsWhatTransportRespondersAnswer(t *testing.T) {
+	m := New(t)
+	m.Transport().RegisterResponder("GET", m.BaseURL()+"/v1/own", httpmock.NewStringResponder(202, `{"Response":{}}`))
+	m.Transport().RegisterResponder("GET", m.BaseURL()+"/v1/broken", httpmock.NewErrorResponder(errors.New("boom")))
+	m.On("GET", "/v1/devices", OK(nil))
+	for _, c := range []*http.Client{m.HTTPClient(), m.ClientConfig().HTTPClient(), {Transport: m}} {
+		if got := do(t, c, "GET", m.BaseURL()+"/v1/own", auth{}, []byte("hello")); got.status != 202 {
+			t.Fatalf("own responder: %v", got)
+		}
+		if _, err := try(c, "GET", m.BaseURL()+"/v1/broken", auth{}, nil); err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("error responder: %v", err)
+		}
+		do(t, c, "GET", m.BaseURL()+"/v1/devices", auth{}, nil)
+	}
+	m.AssertCalls(t, "GET", "/v1/own", 3)
+	m.AssertCalls(t, "GET", "/v1/broken", 3)
+	m.AssertCalls(t, "GET", "/v1/devices", 3)
+	reqs := m.Requests()
+	if len(reqs) != 9 {
+		t.Fatalf("%d requests recorded, want 9", len(reqs))
+	}
+	own, broken, scripted := reqs[0], reqs[1], reqs[2]
+	if own.Reply != KindResponder || own.Status != 202 || string(own.Body) != "hello" || own.Seq != 1 {
+		t.Errorf("own responder's request: %+v", own)
+	}
+	if broken.Reply != KindNetworkError || broken.Status != 0 {
+		t.Errorf("error responder's request: %+v", broken)
+	}
+	if scripted.Reply != KindOK || scripted.Pattern != "GET /v1/devices" {
+		t.Errorf("scripted request: %+v", scripted)
+	}
+
+	// The transport used directly still reaches the routes, which record
+	// what they answer.
+	do(t, &http.Client{Transport: m.Transport()}, "GET", m.BaseURL()+"/v1/devices", auth{}, []byte("direct"))
+	m.AssertCalls(t, "GET", "/v1/devices", 4)
+	if last := m.Requests()[9]; string(last.Body) != "direct" {
+		t.Errorf("direct request's body %q", last.Body)
+	}
+}
+
+func TestMockAnswersOnlyUnderItsBaseURL(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft, WithBaseURL("https://api.test/cloud/"))
+	m.On("GET", "/v1/devices", OK(nil))
+	for _, tt := range []struct {
+		url    string
+		status int
+	}{
+		{"https://api.test/cloud/v1/devices", 200},
+		{"https://api.test/v1/devices", 404},
+		{"https://other.test/cloud/v1/devices", 404},
+		{"http://api.test/cloud/v1/devices", 404},
+	} {
+		if got := do(t, m.HTTPClient(), "GET", tt.url, auth{}, nil); got.status != tt.status {
+			t.Errorf("%s: %v, want HTTP %d", tt.url, got, tt.status)
+		}
+	}
+	var paths []string
+	for _, r := range m.Requests() {
+		paths = append(paths, r.Path)
+	}
+	if want := "/v1/devices /v1/devices /cloud/v1/devices /cloud/v1/devices"; strings.Join(paths, " ") != want {
+		t.Errorf("recorded paths %q, want %q: relative to the base URL only below it", paths, want)
+	}
+	if n := len(ft.errors()); n != 3 {
+		t.Errorf("%d failures, want 3 (one per request outside the base URL)", n)
+	}
+}
+
+// httpmock runs the unmatched reply on a goroutine of its own when the
+// request's context can end; the failure still names the test's line.
+func TestMockUnmatchedWithACancelableContextNamesTheTestLine(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", m.BaseURL()+"/v1/nowhere", nil)
+	_, _, line, _ := runtime.Caller(0)
+	resp, err := m.HTTPClient().Do(req) // the line after Caller's
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	want := fmt.Sprintf("httpmock_test.go:%d: mock: no route for GET", line+1)
+	if errs := ft.errors(); len(errs) != 1 || !strings.Contains(errs[0], want) {
+		t.Errorf("failures %q, want one with %q", errs, want)
+	}
+}
+
+// A scripted route answers on the caller's goroutine, so a script used up
+// names the test's line too.
+func TestMockExhaustedNamesTheTestLine(t *testing.T) {
+	ft := newFakeTB(t)
+	m := New(ft)
+	m.On("GET", "/v1/once", OK(nil), Exhausted())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for range 2 {
+		req, _ := http.NewRequestWithContext(ctx, "GET", m.BaseURL()+"/v1/once", nil)
+		_, _, line, _ := runtime.Caller(0)
+		resp, err := m.HTTPClient().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if errs := ft.errors(); len(errs) == 1 {
+			want := fmt.Sprintf("httpmock_test.go:%d: mock: GET /v1/once called after its script was exhausted", line+1)
+			if !strings.Contains(errs[0], want) {
+				t.Errorf("failure %q, want %q", errs[0], want)
+			}
+		}
+	}
+	if n := len(ft.errors()); n != 1 {
+		t.Errorf("%d failures, want 1", n)
+	}
 }

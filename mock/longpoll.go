@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"context"
@@ -107,10 +107,10 @@ func (lp *LongPoll) Queued() int {
 	return len(lp.queue)
 }
 
-// answer decides the reply to a poll that arrived at now (the flavour's
+// replyTo decides the reply to a poll that arrived at now (the flavour's
 // clock), holding it as the platform would. It returns early when ctx ends
 // (the client is gone) or closing is closed (the server shuts down).
-func (lp *LongPoll) answer(ctx context.Context, now time.Time, closing <-chan struct{}) Reply {
+func (lp *LongPoll) replyTo(ctx context.Context, now time.Time, closing <-chan struct{}) Reply {
 	lp.mu.Lock()
 	lp.polls++
 	lp.inFlight++

@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"errors"
@@ -28,19 +28,15 @@ type Server struct {
 	// URL is the base URL, "http://127.0.0.1:port", without a trailing slash.
 	URL string
 
-	cfg     config
+	platform
 	hs      *http.Server
 	ln      net.Listener
 	served  chan struct{} // closed when hs.Serve has returned
 	conns   sync.WaitGroup
-	routes  *routes
-	rec     *recorder
-	tb      TB
 	closing chan struct{}
 	once    sync.Once
 
-	mu       sync.Mutex
-	skew     time.Duration
+	mu       sync.Mutex // guards the sessions, nonces and attempts
 	sessions map[string]*session
 	nonces   map[string]time.Time
 	attempts []time.Time // login attempts, for the rate limit
@@ -70,14 +66,11 @@ func NewServer(opts ...Option) *Server {
 // panicking.
 func ListenServer(opts ...Option) (*Server, error) {
 	s := &Server{
-		cfg:      newConfig(opts),
-		routes:   newRoutes(),
-		rec:      newRecorder(),
 		closing:  make(chan struct{}),
 		sessions: make(map[string]*session),
 		nonces:   make(map[string]time.Time),
 	}
-	s.skew = s.cfg.clockSkew
+	s.init(newConfig(opts))
 	ln, err := net.Listen("tcp", s.cfg.addr)
 	if err != nil {
 		return nil, fmt.Errorf("listening on %s: %w", s.cfg.addr, err)
@@ -105,7 +98,7 @@ func ListenServer(opts ...Option) (*Server, error) {
 	go func() {
 		defer close(s.served)
 		if err := s.hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.failf("mock: the server stopped: %v", err)
+			s.fail("mock: the server stopped: %v", err)
 		}
 	}()
 	s.URL = "http://" + ln.Addr().String()
@@ -132,98 +125,6 @@ func (s *Server) Close() {
 		<-s.served       // no connection starts after this
 		s.conns.Wait()
 	})
-}
-
-// failf reports a failure to the test the Server belongs to, if any.
-func (s *Server) failf(format string, args ...any) {
-	if s.tb != nil {
-		s.tb.Errorf(format, args...)
-	}
-}
-
-// On scripts a route: the replies answer the route's requests in order (a
-// reply with Times(n) answers n of them), then the last reply repeats, or
-// with Exhausted last, any further request fails. The path matches exactly;
-// the query is ignored. On replaces the route's previous script and starts
-// the new one from its first reply.
-//
-// Scripting the login route (POST on the login path) replaces its default
-// script, LoginOK(); see OnLogin.
-//
-// A scripted 10001 ends the calling session and a scripted 10002 expires it,
-// as the platform would, so the caller's next request needs a new login.
-func (s *Server) On(method, path string, replies ...Reply) {
-	k := key(method, path)
-	s.routes.set(k, newScript("On("+k.String()+")", replies, k == s.loginKey()))
-}
-
-// OnLogin scripts the login route; LoginOK() in the script runs the real
-// checks and issues a session. For example OnLogin(Code(10004).Times(2),
-// LoginOK()) refuses two logins, then logs in normally.
-func (s *Server) OnLogin(replies ...Reply) {
-	s.On(http.MethodPost, s.cfg.loginPath, replies...)
-}
-
-func (s *Server) loginKey() routeKey { return key(http.MethodPost, s.cfg.loginPath) }
-
-// Requests returns a copy of every request received, in arrival order.
-func (s *Server) Requests() []Request { return s.rec.all() }
-
-// Count returns how many requests arrived for method and path, whatever
-// they were answered (session failures included).
-func (s *Server) Count(method, path string) int { return s.rec.count(method, path) }
-
-// Logins returns how many logins succeeded (sessions issued by login;
-// IssueSession does not count).
-func (s *Server) Logins() int {
-	n, _ := s.rec.loginCounts()
-	return n
-}
-
-// LoginAttempts returns how many requests reached the login route.
-func (s *Server) LoginAttempts() int {
-	_, n := s.rec.loginCounts()
-	return n
-}
-
-// AssertCalls reports whether method and path were called exactly n times;
-// when not, it fails t with a table of what was called.
-func (s *Server) AssertCalls(t TB, method, path string, n int) bool {
-	t.Helper()
-	return s.rec.assertCalls(t, method, path, n)
-}
-
-// AssertLogins reports whether exactly n logins succeeded; when not, it
-// fails t with a table of what was called.
-func (s *Server) AssertLogins(t TB, n int) bool {
-	t.Helper()
-	return s.rec.assertLogins(t, n)
-}
-
-// Unconsumed lists the scripts with replies that have not answered yet.
-func (s *Server) Unconsumed() []string { return s.routes.unconsumed() }
-
-// Reset forgets the recorded requests, the login counts and every script
-// (the login route goes back to LoginOK). Sessions, apps and options stay,
-// so a client keeps its session across a Reset.
-func (s *Server) Reset() {
-	s.routes.reset()
-	s.rec.reset()
-}
-
-// SetClockSkew sets the server's clock to the real time plus d, as
-// WithClockSkew, from the next request on.
-func (s *Server) SetClockSkew(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.skew = d
-}
-
-// Now returns the server's clock: the base clock plus the skew.
-func (s *Server) Now() time.Time {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.cfg.now().Add(s.skew)
 }
 
 // IssueSession creates a session for DefaultAppID without a login request

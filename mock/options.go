@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"time"
@@ -40,6 +40,7 @@ type config struct {
 	sessionTTL      time.Duration
 	clockSkew       time.Duration
 	now             func() time.Time
+	clock           retry.Clock // WithPlatformClock's, nil for the real clock
 	timestampWindow time.Duration
 	loginLimit      int
 	loginWindow     time.Duration
@@ -115,7 +116,7 @@ func WithClockSkew(d time.Duration) Option {
 //	srv := mock.StartServer(t, mock.WithPlatformClock(clk))
 //	c, err := srv.NewClient(client.WithClock(clk))
 func WithPlatformClock(clk retry.Clock) Option {
-	return func(c *config) { c.now = clk.Now }
+	return func(c *config) { c.now, c.clock = clk.Now, clk }
 }
 
 // WithTimestampWindow sets how far a login Timestamp may be from the

@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"fmt"
@@ -8,10 +8,10 @@ import (
 	"github.com/devcloud/devcloud-go/retry"
 )
 
-// respond turns a rendered reply into what the Mock's transport returns;
-// faults become the transport error or failing body an http.Client would
-// see from a real connection.
-func respond(req *http.Request, rep Reply, p response) (*http.Response, error) {
+// sendReply turns a reply into what the Mock's transport returns; faults
+// become the transport error or failing body an http.Client would see from
+// a real connection.
+func sendReply(req *http.Request, rep Reply, p wireReply) (*http.Response, error) {
 	ctx := req.Context()
 	if rep.gate != nil && !rep.gate.wait(ctx, nil) {
 		return nil, ctx.Err()

@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"encoding/json"
@@ -10,7 +10,7 @@ import (
 	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
-// Reply describes one answer of the platform. Both flavours render the same
+// Reply describes one answer of the platform. Both flavours send the same
 // Replies: the Server on a real connection, the Mock as an *http.Response
 // (or a transport error).
 //
@@ -37,7 +37,8 @@ type Reply struct {
 	dur         time.Duration
 	err         error
 	gate        *Gate
-	poll        *LongPoll // the endpoint that answers instead (LongPoll.Reply)
+	poll        *LongPoll            // the endpoint that answers instead (LongPoll.Reply)
+	fn          func(*Request) Reply // the function that answers instead (Func)
 }
 
 // OK is a 200 success: {"Response": {...payload's fields..., "RequestId": id}}.
@@ -106,6 +107,29 @@ func Raw(status int, contentType, body string) Reply {
 // normal logins". It panics when scripted on any other route.
 func LoginOK() Reply {
 	return Reply{kind: KindLogin}
+}
+
+// Func is a reply computed from the request, as httpmock's responders are:
+// f gets the request (its path values, query, headers and body) and returns
+// the Reply to send, any Reply but another Func. It answers as many requests
+// as the Func stands for in its script (Times, or every request as the last
+// reply), so a script can hand out fixed replies first and then compute:
+//
+//	srv.On("GET", "/v1/devices/{id}",
+//		mock.Code(20005).Times(2),
+//		mock.Func(func(r *mock.Request) mock.Reply {
+//			return mock.OK(map[string]string{"DeviceId": r.PathValue("id")})
+//		}),
+//	)
+//
+// f runs before the request is recorded, so r.Seq is 0 and the reply
+// fields are unset; modifiers belong on the Reply f returns. f may be
+// called from several goroutines at once.
+func Func(f func(r *Request) Reply) Reply {
+	if f == nil {
+		panic("mock: Func needs a function")
+	}
+	return Reply{kind: KindOK, fn: f}
 }
 
 // WithMessage replaces the Error's Message (Code) and is ignored by other
@@ -187,18 +211,19 @@ func (r Reply) Kind() Kind { return r.kind }
 // String describes the reply briefly, e.g. "error 20005" or "ok", for
 // failure messages.
 func (r Reply) String() string {
-	if r.poll != nil {
-		return "long-poll"
-	}
 	s := r.kind.String()
-	switch r.kind {
-	case KindError:
+	switch {
+	case r.poll != nil:
+		s = "long-poll"
+	case r.fn != nil:
+		s = "func"
+	case r.kind == KindError:
 		s += " " + strconv.Itoa(r.code)
-	case KindStatus, KindHTML, KindRaw:
+	case r.kind == KindStatus || r.kind == KindHTML || r.kind == KindRaw:
 		s += " " + strconv.Itoa(r.status)
-	case KindSlowHeaders, KindSlowBody:
+	case r.kind == KindSlowHeaders || r.kind == KindSlowBody:
 		s += " " + r.dur.String()
-	case KindOversized:
+	case r.kind == KindOversized:
 		s += " " + strconv.Itoa(r.size) + "B"
 	}
 	if r.times > 1 {

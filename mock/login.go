@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"bytes"
@@ -6,9 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
+
+	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
 // Sign returns the login signature of SPEC §1: lowercase hex of
@@ -58,11 +62,39 @@ const (
 	codeExhausted       = 501
 )
 
+// refusal is why a login failed: the platform's code, and what was wrong
+// in words a test's author can act on.
+type refusal struct {
+	code int
+	why  string
+}
+
+// refuse is the refusal of code because of what (a format and its args).
+func refuse(code int, format string, args ...any) *refusal {
+	return &refusal{code: code, why: fmt.Sprintf(format, args...)}
+}
+
+// reply is the Error the login answers: the code with the catalog's text
+// and what was wrong, e.g. "登录异常 (mock: unknown AppId ...)".
+func (f *refusal) reply() Reply {
+	r := Code(apierrors.Code(f.code))
+	return r.WithMessage(r.errorMessage() + " (mock: " + f.why + ")")
+}
+
+// knownApps names the apps a login may use, for refusals.
+func knownApps(apps map[string]string) string {
+	s := fmt.Sprintf("mock.DefaultAppID %q signed with mock.DefaultSecret", DefaultAppID)
+	if len(apps) > 1 {
+		s += fmt.Sprintf(", or one of the %d apps added with mock.WithApp", len(apps)-1)
+	}
+	return s
+}
+
 // checkLogin parses a login body and checks its app and signature: 400 for a
 // body that is not a JSON object, 10000 for a missing field, 10003 for an
 // unknown app, 10005 for a wrong signature. Timestamp and nonce are the
 // Server's business.
-func checkLogin(body []byte, apps map[string]string) (loginRequest, int) {
+func checkLogin(body []byte, apps map[string]string) (loginRequest, *refusal) {
 	var raw struct {
 		AppID     string          `json:"AppId"`
 		Timestamp json.RawMessage `json:"Timestamp"`
@@ -70,21 +102,32 @@ func checkLogin(body []byte, apps map[string]string) (loginRequest, int) {
 		Sig       string          `json:"Sig"`
 	}
 	if err := json.Unmarshal(body, &raw); err != nil || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
-		return loginRequest{}, codeBadRequest
+		return loginRequest{}, refuse(codeBadRequest, `the login body is not a JSON object {"AppId","Timestamp","Nonce","Sig"}`)
 	}
 	ts, ok := parseTimestamp(raw.Timestamp)
-	if raw.AppID == "" || raw.Nonce == "" || raw.Sig == "" || !ok {
-		return loginRequest{}, codeLoginIncomplete
+	var missing []string
+	for _, f := range []struct {
+		name    string
+		missing bool
+	}{{"AppId", raw.AppID == ""}, {"Timestamp", !ok}, {"Nonce", raw.Nonce == ""}, {"Sig", raw.Sig == ""}} {
+		if f.missing {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return loginRequest{}, refuse(codeLoginIncomplete, "the login body lacks %s (Timestamp: integral Unix seconds)", strings.Join(missing, ", "))
 	}
 	secret, known := apps[raw.AppID]
 	if !known {
-		return loginRequest{}, codeLoginError
+		return loginRequest{}, refuse(codeLoginError, "unknown AppId %q; log in as %s", raw.AppID, knownApps(apps))
 	}
 	want := Sign(secret, raw.AppID, ts, raw.Nonce)
 	if !hmac.Equal([]byte(want), []byte(raw.Sig)) {
-		return loginRequest{}, codeLoginSig
+		return loginRequest{}, refuse(codeLoginSig,
+			"Sig is not the HMAC-SHA256 of AppId, Timestamp and Nonce with the secret of AppId %q (mock.Sign); log in as %s",
+			raw.AppID, knownApps(apps))
 	}
-	return loginRequest{appID: raw.AppID, timestamp: ts, nonce: raw.Nonce}, 0
+	return loginRequest{appID: raw.AppID, timestamp: ts, nonce: raw.Nonce}, nil
 }
 
 // parseTimestamp accepts an integral JSON number or a numeric string.

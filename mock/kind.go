@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import "strconv"
 
@@ -44,13 +44,16 @@ const (
 	// KindUnmatched is a request to a route nobody scripted (Mock only; the
 	// Server answers those with a 404 KindError).
 	KindUnmatched
+	// KindResponder is a request a responder registered on Mock.Transport
+	// answered (Mock only).
+	KindResponder
 )
 
 var kindNames = [...]string{
 	"none", "ok", "error", "status", "html", "raw", "login",
 	"reset-before-response", "reset-mid-body", "truncated-json",
 	"slow-headers", "slow-body", "oversized", "network-error",
-	"exhausted", "unmatched",
+	"exhausted", "unmatched", "responder",
 }
 
 // String returns the kind's name, e.g. "reset-mid-body".

@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"context"
@@ -26,7 +26,7 @@ func pollOnce(ctx context.Context, c *http.Client, url string) (*answer, error) 
 
 func TestLongPollHoldsUntilPushThenAnswersIt(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m := newMock(t)
+		m := New(t)
 		lp := NewLongPoll(30*time.Second, OK(map[string]any{"Events": []string{}}))
 		m.On("GET", "/v1/events", lp.Reply())
 		start := time.Now()
@@ -58,7 +58,7 @@ func TestLongPollHoldsUntilPushThenAnswersIt(t *testing.T) {
 
 func TestLongPollAnswersIdleWhenTheHoldEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m := newMock(t)
+		m := New(t)
 		lp := NewLongPoll(30*time.Second, OK(map[string]any{"Events": []string{}}).WithRequestID("idle"))
 		m.On("GET", "/v1/events", lp.Reply())
 		start := time.Now()
@@ -74,7 +74,7 @@ func TestLongPollAnswersIdleWhenTheHoldEnds(t *testing.T) {
 
 func TestLongPollRefusesASecondOpenPollWith20008(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m := newMock(t)
+		m := New(t)
 		lp := NewLongPoll(30*time.Second, OK(nil))
 		m.On("GET", "/v1/events", lp.Reply())
 		first := make(chan *answer)
@@ -102,7 +102,7 @@ func TestLongPollRefusesASecondOpenPollWith20008(t *testing.T) {
 func TestLongPollKeepsAnAbandonedPollOpenUntilItsHoldEnds(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clk := NewFakeClock()
-		m := newMock(t, WithPlatformClock(clk))
+		m := New(t, WithPlatformClock(clk))
 		lp := NewLongPoll(30*time.Second, OK(nil))
 		m.On("GET", "/v1/events", lp.Reply())
 		url := m.BaseURL() + "/v1/events"
@@ -152,7 +152,7 @@ func TestLongPollHeldPollEndsWhenTheServerCloses(t *testing.T) {
 		lp := NewLongPoll(time.Hour, OK(nil).WithRequestID("idle"))
 		closing := make(chan struct{})
 		got := make(chan Reply)
-		go func() { got <- lp.answer(t.Context(), time.Now(), closing) }()
+		go func() { got <- lp.replyTo(t.Context(), time.Now(), closing) }()
 		synctest.Wait()
 		start := time.Now()
 		close(closing)

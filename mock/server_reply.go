@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"bufio"
@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// write sends a rendered reply, doing its fault for real on the connection.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, rep Reply, p response) {
+// sendReply sends a reply, doing its fault for real on the connection.
+func (s *Server) sendReply(w http.ResponseWriter, r *http.Request, rep Reply, p wireReply) {
 	ctx := r.Context()
 	if rep.gate != nil && !rep.gate.wait(ctx, s.closing) {
 		panic(http.ErrAbortHandler)
@@ -60,7 +60,7 @@ func (s *Server) pause(ctx context.Context, d time.Duration) {
 	}
 }
 
-func writeHeader(w http.ResponseWriter, p response) {
+func writeHeader(w http.ResponseWriter, p wireReply) {
 	h := w.Header()
 	for k, v := range p.header {
 		h[k] = v
@@ -71,7 +71,7 @@ func writeHeader(w http.ResponseWriter, p response) {
 	w.WriteHeader(p.status)
 }
 
-func writeWhole(w http.ResponseWriter, p response) {
+func writeWhole(w http.ResponseWriter, p wireReply) {
 	writeHeader(w, p)
 	_, _ = io.Copy(w, p.open())
 }
@@ -95,7 +95,7 @@ func reset(conn net.Conn) {
 
 // resetMidBody writes the status line, the headers (with the full
 // Content-Length) and half of the body straight to the socket, then resets.
-func (s *Server) resetMidBody(w http.ResponseWriter, p response) {
+func (s *Server) resetMidBody(w http.ResponseWriter, p wireReply) {
 	conn, buf, err := hijack(w)
 	if err != nil {
 		return

@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"net"

@@ -1,4 +1,4 @@
-package fakeplatform
+package mock
 
 import (
 	"bytes"
@@ -14,9 +14,9 @@ import (
 
 const jsonContentType = "application/json; charset=utf-8"
 
-// response is a Reply rendered for the wire, the same for both flavours:
+// wireReply is a Reply as it goes on the wire, the same for both flavours:
 // what a fault then does with it is the flavour's business.
-type response struct {
+type wireReply struct {
 	status    int
 	header    http.Header
 	body      []byte
@@ -25,7 +25,7 @@ type response struct {
 }
 
 // open returns a fresh reader of the whole body.
-func (p response) open() io.Reader {
+func (p wireReply) open() io.Reader {
 	if p.size > 0 {
 		return newPaddedBody(p.requestID, p.size)
 	}
@@ -33,18 +33,18 @@ func (p response) open() io.Reader {
 }
 
 // length is the body's length in bytes.
-func (p response) length() int {
+func (p wireReply) length() int {
 	if p.size > 0 {
 		return paddedLen(p.requestID, p.size)
 	}
 	return len(p.body)
 }
 
-// render turns r into a status, headers and body; date is the server's clock.
-// Every reply with a body has a Content-Type (except Raw with none), and a
-// Content-Length; every reply has a Date.
-func render(r Reply, date time.Time) response {
-	p := response{status: r.status, header: http.Header{}, requestID: r.requestID}
+// wire turns r into a status, headers and body; date is the platform's
+// clock. Every reply with a body has a Content-Type (except Raw with none),
+// and a Content-Length; every reply has a Date.
+func (r Reply) wire(date time.Time) wireReply {
+	p := wireReply{status: r.status, header: http.Header{}, requestID: r.requestID}
 	jsonBody := true
 	switch r.kind {
 	case KindOK, KindLogin, KindSlowHeaders:
@@ -96,7 +96,7 @@ func (r Reply) withPayload(v any) Reply {
 	return r
 }
 
-// okBody renders a success; *id is the request id, generated when empty, or
+// okBody is the body of a success; *id is the request id, generated when empty, or
 // taken from the payload when it has a RequestId member.
 func okBody(r Reply, id *string) []byte {
 	var buf bytes.Buffer
@@ -140,7 +140,7 @@ type wireErrorEnvelope struct {
 	RequestID string    `json:"RequestId"`
 }
 
-// errorBody renders the Error envelope of r.
+// errorBody is the Error envelope of r.
 func errorBody(r Reply, id *string) []byte {
 	if *id == "" {
 		*id = uuid.NewString()
