@@ -61,7 +61,9 @@ id on standard error and exits with status 1; a wrong command line exits with 2.
 The base URL, app id and secret come from the flags or from $` + envBaseURL + `,
 $` + envAppID + ` and $` + envSecret + ` (prefer the variable for the secret: other
 users see command lines in ps). 'devcloud serve' runs a fake platform on this machine
-and prints those three variables for a shell to eval.`,
+and prints those three variables for a shell to eval. $` + client.EnvAttemptTimeout + `,
+when set (a duration such as 10s), bounds each attempt; --timeout bounds the whole call.
+The environment is read as client.NewFromEnv reads it.`,
 		examples: []string{
 			"devcloud call GET /v1/devices",
 			"devcloud call --verbose GET /v1/devices --query limit=10",
@@ -109,7 +111,7 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 			slices.Sort(missing)
 			return cmd.usageError(s.err, "no credentials: set %s", strings.Join(missing, " and "))
 		}
-		return cmd.usageError(s.err, "%v", err)
+		return cmd.usageError(s.err, "%s", strings.TrimPrefix(err.Error(), "devcloud: "))
 	}
 	query := url.Values{}
 	for _, kv := range *f.query {

@@ -33,3 +33,18 @@ func TestVerboseWrapsALongErrorAndKeepsItsCause(t *testing.T) {
 		t.Errorf("a short line = %q, want %q", b.String(), want)
 	}
 }
+
+func TestCallReadsTheAttemptTimeoutAsTheLibraryDoes(t *testing.T) {
+	t.Setenv(envBaseURL, "http://127.0.0.1:1")
+	t.Setenv(envAppID, "app")
+	t.Setenv(envSecret, canary)
+	t.Setenv(client.EnvAttemptTimeout, "5")
+	code, out, errOut := cli(t, "", "call", "GET", "/v1/devices")
+	want := `devcloud call: environment: DEVCLOUD_ATTEMPT_TIMEOUT: want a Go duration with its unit, such as 10s or 1m30s
+usage: devcloud call METHOD PATH [flags]
+run 'devcloud call -h' for help
+`
+	if code != exitUsage || out != "" || errOut != want {
+		t.Errorf("exit %d, stdout %q, stderr\n%s\nwant 2, nothing,\n%s", code, out, errOut, want)
+	}
+}
