@@ -126,18 +126,26 @@ go -C "$app" mod init example.com/app >/dev/null 2>&1
 # checked them against the checksum database), so the check runs offline.
 sort -u go.sum redisstore/go.sum devcloudotel/go.sum >"$app/go.sum"
 
-# consumer STEP GET...: go get the modules, tidy, build, show what was chosen.
+# consumer STEP GET...: go get the modules, tidy, build, show what was
+# chosen. Each step returns on failure, so that the caller may explain one
+# (set -e does not reach into a function called as an if's condition).
 consumer() {
   echo "== consumer build $1"
   shift
-  go -C "$app" get "$@"
-  go -C "$app" mod tidy
-  if grep -nE '^\s*replace' "$app/go.mod"; then echo "the scratch module must not need a replace"; exit 1; fi
-  go -C "$app" build -o /dev/null .
+  go -C "$app" get "$@" || return 1
+  go -C "$app" mod tidy || return 1
+  if grep -nE '^\s*replace' "$app/go.mod"; then echo "the scratch module must not need a replace"; return 1; fi
+  go -C "$app" build -o /dev/null . || return 1
   go -C "$app" list -m -f '  {{.Path}} {{.Version}}' "$core" "$core/redisstore" "$core/devcloudotel"
 }
 if [ -n "$pinned" ]; then
-  consumer "1: the integrations at HEAD, the core at the version they require" \
-    "$core/redisstore@$head" "$core/devcloudotel@$head"
+  if ! consumer "1: the integrations at HEAD, the core at the version they require" \
+    "$core/redisstore@$head" "$core/devcloudotel@$head"; then
+    echo "an application that requires only the integrations gets the core at the version their"
+    echo "go.mod requires, and it lacks what they use: require a newer commit of main, as in"
+    echo "  go -C redisstore mod edit -require=$core@v0.0.0-YYYYMMDDhhmmss-abcdefabcdef"
+    echo "(the commit's pseudo-version; README.md, Modules and releases)"
+    exit 1
+  fi
 fi
-consumer "2: every module at HEAD" "$core@$head"
+consumer "2: every module at HEAD" "$core@$head" || exit 1
