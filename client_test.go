@@ -27,9 +27,9 @@ import (
 
 const ms = time.Millisecond
 
-// specAction is SPEC §2's table written out by hand, independently of the
-// catalog, so that the catalog's actions and the SDK's behaviour are both
-// checked against the specification.
+// specAction is the default policy's table (README.md, "Retries and
+// relogin") written out by hand, independently of the catalog, so that the
+// catalog's actions and the SDK's behaviour are both checked against it.
 func specAction(c apierrors.Code) apierrors.Action {
 	switch c {
 	case 502, 503, 504, 20003, 20005, 20013, 20022:
@@ -49,7 +49,7 @@ func specAction(c apierrors.Code) apierrors.Action {
 }
 
 // TestEveryCatalogCodeTakesItsSpecifiedAction scripts each of the 72 codes on
-// a route, forever, through both flavours, and asserts what SPEC §2 says
+// a route, forever, through both flavours, and asserts what that table says
 // the SDK does about it, with exact request, login and sleep counts. Every
 // subtest has its own fake platform and runs in parallel with the others.
 func TestEveryCatalogCodeTakesItsSpecifiedAction(t *testing.T) {
@@ -80,7 +80,7 @@ func TestEveryCatalogCodeTakesItsSpecifiedAction(t *testing.T) {
 					t.Parallel()
 					want := specAction(info.Code)
 					if info.Action != want {
-						t.Errorf("catalog action of %d is %s, SPEC §2 says %s", info.Code, info.Action, want)
+						t.Errorf("catalog action of %d is %s, the policy table says %s", info.Code, info.Action, want)
 					}
 					switch want {
 					case apierrors.ActionRetry:

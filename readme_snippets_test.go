@@ -76,18 +76,29 @@ func readmeSnippets(t *testing.T) []snippet {
 
 // snippetFile turns a snippet into a Go file of package snippets: complete
 // declarations stay as they are, anything else becomes the body of a
-// function. Its imports are those of the package names it uses. A //line
-// directive makes the compiler's messages point at README.md's lines.
+// function. A block that starts with import declarations keeps them as the
+// file's only imports, so the compiler checks the paths a reader copies;
+// a block without them gets the imports of the package names it uses. A
+// //line directive makes the compiler's messages point at README.md's
+// lines.
 func snippetFile(s snippet) ([]byte, error) {
-	src := s.code
-	line := s.line
-	if _, err := parser.ParseFile(token.NewFileSet(), "", "package snippets\n"+src, parser.SkipObjectResolution); err != nil {
-		src = fmt.Sprintf("func readmeLine%d() {\n%s}\n", s.line, src)
-		line-- // the func line stands before the snippet's first line
+	imports, body := splitImports(s.code)
+	bodyLine := s.line + strings.Count(imports, "\n") // the README line body starts on
+	src := body
+	if _, err := parser.ParseFile(token.NewFileSet(), "", "package snippets\n"+imports+body, parser.SkipObjectResolution); err != nil {
+		src = fmt.Sprintf("func readmeLine%d() {\n%s}\n", s.line, body)
+		bodyLine-- // the func line stands before the body's first line
 	}
-	f, err := parser.ParseFile(token.NewFileSet(), "", "package snippets\n"+src, 0)
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package snippets\n"+imports+src, 0)
 	if err != nil {
 		return nil, fmt.Errorf("README.md:%d: the Go block is neither whole declarations nor a function body: %v", s.line, err)
+	}
+	var b bytes.Buffer
+	b.WriteString("package snippets\n\n")
+	if imports != "" {
+		fmt.Fprintf(&b, "//line README.md:%d\n%s", s.line, imports)
+		fmt.Fprintf(&b, "\n//line README.md:%d\n%s", bodyLine, src)
+		return b.Bytes(), nil
 	}
 	used := map[string]bool{}
 	var unknown []string
@@ -106,11 +117,9 @@ func snippetFile(s snippet) ([]byte, error) {
 		return true
 	})
 	if len(unknown) > 0 {
-		return nil, fmt.Errorf("README.md:%d: the Go block uses %s, which is neither declared in it nor a package readme_snippets_test.go knows (add it to snippetImports)",
+		return nil, fmt.Errorf("README.md:%d: the Go block uses %s, which is neither declared in it nor a package readme_snippets_test.go knows (give the block its imports, or add it to snippetImports)",
 			s.line, strings.Join(unknown, ", "))
 	}
-	var b bytes.Buffer
-	b.WriteString("package snippets\n\n")
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for n := range used {
 			if !yield(n) {
@@ -120,8 +129,26 @@ func snippetFile(s snippet) ([]byte, error) {
 	}) {
 		fmt.Fprintf(&b, "import %s %q\n", name, snippetImports[name])
 	}
-	fmt.Fprintf(&b, "\n//line README.md:%d\n%s", line, src)
+	fmt.Fprintf(&b, "\n//line README.md:%d\n%s", bodyLine, src)
 	return b.Bytes(), nil
+}
+
+// splitImports returns the import declarations code starts with (up to the
+// end of the last one's line) and the rest.
+func splitImports(code string) (imports, rest string) {
+	const pkg = "package snippets\n"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", pkg+code, parser.ImportsOnly|parser.SkipObjectResolution)
+	if err != nil || len(f.Imports) == 0 {
+		return "", code
+	}
+	end := fset.Position(f.Decls[len(f.Decls)-1].End()).Offset - len(pkg)
+	if nl := strings.IndexByte(code[end:], '\n'); nl >= 0 {
+		end += nl + 1
+	} else {
+		end = len(code)
+	}
+	return code[:end], code[end:]
 }
 
 // scratchModule writes a module that uses this repository (and its
@@ -216,6 +243,10 @@ func TestReadmeSnippetFileWrapsStatementsAndKeepsDeclarations(t *testing.T) {
 		{"declarations", "func TestX(t *testing.T) { _ = mock.OK(nil) }\n", []string{`import mock "github.com/devcloud/devcloud-go/mock"`, `import testing "testing"`, "//line README.md:7\nfunc TestX"}, ""},
 		{"local names are not packages", "client := 1\nfmt.Println(client)\n", []string{`import fmt "fmt"`}, ""},
 		{"unknown package", "foo.Bar()\n", nil, "uses foo"},
+		{"imports of its own", "import (\n\t\"fmt\"\n\n\tfoo \"example.com/bar\"\n)\n\nfoo.Bar()\nfmt.Println()\n",
+			[]string{"//line README.md:7\nimport (\n\t\"fmt\"\n\n\tfoo \"example.com/bar\"\n)\n", "//line README.md:11\nfunc readmeLine7() {\n\nfoo.Bar()"}, ""},
+		{"imports and declarations", "import \"testing\"\n\nfunc TestX(t *testing.T) {}\n",
+			[]string{"//line README.md:7\nimport \"testing\"\n", "//line README.md:8\n\nfunc TestX"}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src, err := snippetFile(snippet{line: 7, code: tc.code})

@@ -104,9 +104,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	rc.SetRetryCount(0)
 	rc.SetLogger(quietLogger{})
 	rc.SetRedirectPolicy(safeRedirects())
-	if _, ok := rc.GetClient().Transport.(*sendOnce); !ok {
-		rc.SetTransport(&sendOnce{rt: rc.GetClient().Transport})
+	wire := &sendOnce{rt: rc.GetClient().Transport, auth: cfg.authHeader}
+	if so, ok := wire.rt.(*sendOnce); ok {
+		wire.rt = so.rt // another client's wrapper: this client's own instead
 	}
+	rc.SetTransport(wire)
 
 	c := &Client{
 		baseURL:   strings.TrimRight(u.String(), "/"),
@@ -165,6 +167,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		obs:     &c.obs,
 	}
 	c.sessions.lease, _ = store.(LoginLease)
+	wire.dead = &c.sessions.deadAuth
 	c.steps = c.assemble(&cfg)
 	switch {
 	case cfg.login != nil:

@@ -7,8 +7,13 @@
 //
 //	c, err := client.New("https://api.devcloud.example",
 //		client.WithCredentials(appID, secret))
-//	var list struct{ Devices []Device }
+//	var list struct {
+//		Devices []struct{ Id, Name string }
+//	}
 //	err = c.Do(ctx, "GET", "/v1/devices", nil, &list)
+//
+// NewFromEnv makes it from DEVCLOUD_BASE_URL, DEVCLOUD_APP_ID and
+// DEVCLOUD_SECRET instead, the variables the devcloud CLI reads.
 //
 // What a call does on failure is the retry.Policy's decision (see
 // retry.DefaultPolicy): transient codes are retried with jittered

@@ -33,6 +33,7 @@ type classifier func(c *Client, ctx context.Context, k *call, res *result) (deci
 
 var classifiers = [...]classifier{
 	(*Client).noSession,
+	(*Client).staleSession,
 	(*Client).refused,
 	(*Client).succeeded,
 	(*Client).endedByDeadline,
@@ -71,6 +72,17 @@ func (c *Client) noSession(ctx context.Context, k *call, res *result) (decision,
 		}
 	}
 	return decision{action: apierrors.ActionFail, err: c.loginError(ctx, k, err)}, true
+}
+
+// staleSession: the session was condemned between the moment it was handed
+// out and the request's leaving, so the request was not sent: the call asks
+// for a newer session, at no cost to its attempts.
+func (c *Client) staleSession(_ context.Context, k *call, res *result) (decision, bool) {
+	if !res.stale {
+		return decision{}, false
+	}
+	k.ticket.after = max(k.ticket.after, res.sess.Generation)
+	return decision{action: apierrors.ActionRelogin}, true
 }
 
 // refused: a step refused the request before it was sent (the circuit
@@ -264,7 +276,7 @@ func (c *Client) relogin(k *call, res *result, action apierrors.Action) bool {
 	if !c.hasLogin() {
 		return false
 	}
-	replay := c.sessions.replay(&k.ticket, res.sess.Generation, res.err, k.opts.noRetry, k.tries < c.policy.MaxAttempts)
+	replay := c.sessions.replay(&k.ticket, res.sess, res.err, k.opts.noRetry, k.tries < c.policy.MaxAttempts)
 	if action == apierrors.ActionReloginClockSkew {
 		c.sessions.offset.learn(res.header, c.clock.Now())
 	}

@@ -44,7 +44,7 @@ func (s *sessions) start(ctx context.Context, after uint64) *loginRun {
 	if s.closed {
 		return nil
 	}
-	r := &loginRun{after: after, relogin: s.condemned > 0 && after <= s.condemned, done: make(chan struct{}), caller: ctx}
+	r := &loginRun{after: after, relogin: s.condemned.Load() > 0 && after <= s.condemned.Load(), done: make(chan struct{}), caller: ctx}
 	s.run = r
 	s.wg.Add(1)
 	go s.runLogin(r)
@@ -64,10 +64,10 @@ func (s *sessions) runLogin(r *loginRun) {
 			s.reborn = r.sess.Generation
 		}
 		if r.own {
-			if r.sess.Generation <= s.condemned {
+			if r.sess.Generation <= s.condemned.Load() {
 				// The store lost its data and numbers afresh: the session
 				// just stored is the newest whatever its number.
-				s.condemned = r.sess.Generation - 1
+				s.condemned.Store(r.sess.Generation - 1)
 			}
 			s.planRefresh(r.sess, issued)
 		}

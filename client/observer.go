@@ -281,6 +281,12 @@ func (s observeStep) run(ctx context.Context, a *exchange) result {
 	}
 	res := a.next(ctx)
 	res.ctx = ctx
+	if res.stale && s.c.obs.AttemptStart != nil && s.c.obs.AttemptEnd != nil {
+		// Held back at the last moment: the attempt the observer saw
+		// start ends here, unsent, and the call asks for a newer session.
+		s.c.obs.AttemptEnd(ctx, AttemptInfo{Attempt: a.n, Method: a.k.method, Path: a.k.name,
+			Err: errStaleSession, Action: apierrors.ActionRelogin, Login: a.k.login})
+	}
 	return res
 }
 

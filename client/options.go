@@ -49,8 +49,11 @@ const (
 	DefaultMaxResponseBytes = 32 << 20
 )
 
-// WithCredentials logs in with the platform's default signed login (SPEC:
-// POST /v1/login with an HMAC-SHA256 signature) using appID and secret.
+// WithCredentials logs in with the platform's default signed login using
+// appID and secret: POST /v1/login (WithLoginPath) with
+// {"AppId","Timestamp","Nonce","Sig"}, Sig being the lowercase hex
+// HMAC-SHA256, keyed by secret, of AppId, Timestamp and Nonce joined by
+// newlines (README.md, "The wire format this SDK assumes").
 func WithCredentials(appID, secret string) Option {
 	return func(c *config) error {
 		if appID == "" {

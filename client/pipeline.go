@@ -50,6 +50,7 @@ type result struct {
 	err       error
 	refused   bool            // by a step before sending (the circuit breaker): nothing was sent
 	noSession bool            // no session could be had: nothing was sent
+	stale     bool            // refused: its session was condemned before it left
 	ctx       context.Context // the request's, for AttemptEnd
 	sess      Session         // the session it carried
 	elapsed   time.Duration   // how long it took
@@ -57,7 +58,8 @@ type result struct {
 
 // steps assembles the client's pipeline, in the order a request meets
 // them: the breaker may refuse it before anything else is spent; the rate
-// limit makes it wait its turn; the observer sees what is sent; the deadline bounds the rest; the headers
+// limit makes it wait its turn; a session condemned meanwhile keeps it
+// from leaving; the observer sees what is sent; the deadline bounds the rest; the headers
 // are set last before sending.
 func (c *Client) assemble(cfg *config) []step {
 	var s []step
@@ -67,6 +69,7 @@ func (c *Client) assemble(cfg *config) []step {
 	if cfg.limiter != nil {
 		s = append(s, rateLimitStep{cfg.limiter})
 	}
+	s = append(s, liveStep{c.sessions})
 	s = append(s, observeStep{c}, deadlineStep{c}, headerStep{c}, transportStep{c})
 	return s
 }

@@ -32,6 +32,9 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 		if resp != nil && resp.RawBody() != nil {
 			resp.RawBody().Close()
 		}
+		if stderrors.Is(err, errStaleSession) {
+			return result{refused: true, stale: true}
+		}
 		if re := (*RedirectError)(nil); stderrors.As(err, &re) {
 			err = backoff.Permanent(re) // the platform would redirect again
 		}

@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	stderrors "errors"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 )
 
 // sendOnce is the client's transport: the application's or the default
@@ -31,9 +33,21 @@ import (
 //
 // Idempotent methods without a key keep net/http's replay, which saves a GET
 // from a connection the server had just closed.
+//
+// It is also the last moment a request can be held back: one whose
+// Authorization is the session the client condemned last (another call saw
+// it refused after this request had its session) fails with
+// errStaleSession instead of leaving, and its call asks for a newer
+// session (judge's staleSession).
 type sendOnce struct {
-	rt http.RoundTripper // nil: http.DefaultTransport
+	rt   http.RoundTripper       // nil: http.DefaultTransport
+	auth string                  // the client's session header, as it sets it
+	dead *atomic.Pointer[string] // that header's value for the newest condemned session
 }
+
+// errStaleSession is a request held back because its session was
+// condemned since it was handed out. Nothing was sent.
+var errStaleSession = stderrors.New("devcloud: the session was refused before the request left")
 
 // sendOnceKey marks, in a request's context, a request net/http must not
 // resend; its value is the name of the idempotency key header.
@@ -51,6 +65,13 @@ func (t *sendOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 	rt := t.rt
 	if rt == nil {
 		rt = http.DefaultTransport
+	}
+	if t.dead != nil {
+		if d := t.dead.Load(); d != nil {
+			if v := req.Header[t.auth]; len(v) == 1 && v[0] == *d {
+				return nil, errStaleSession
+			}
+		}
 	}
 	header, _ := req.Context().Value(sendOnceKey{}).(string)
 	if header == "" {

@@ -78,8 +78,11 @@ type sessions struct {
 
 	mu        sync.Mutex
 	closed    bool
-	condemned uint64 // every generation up to this one is dead
-	latest    uint64 // the newest generation seen
+	condemned atomic.Uint64 // every generation up to this one is dead; written under mu
+	// deadAuth is the Authorization value of the newest condemned
+	// session, which the client's transport never lets leave.
+	deadAuth atomic.Pointer[string]
+	latest   uint64 // the newest generation seen
 	// reborn is the generation a relogin brought (a login replacing a
 	// condemned session): refused before any call proved it, it counts as
 	// a failed login whichever call sees the refusal first.
@@ -148,8 +151,9 @@ func (s *sessions) session(ctx context.Context, t *ticket) (Session, error) {
 // retry, within the call's attempts (more reports whether any are left), so
 // no call sends more than its attempts and one replay. A replay refused too
 // ends the call when the refusal counts as a failed login (see condemn).
-func (s *sessions) replay(t *ticket, gen uint64, err error, noRetry, more bool) bool {
-	_, rejected := s.condemn(gen, t.relogged, t.fresh, err)
+func (s *sessions) replay(t *ticket, sess Session, err error, noRetry, more bool) bool {
+	gen := sess.Generation
+	_, rejected := s.condemn(sess, t.relogged, t.fresh, err)
 	switch {
 	case noRetry, rejected:
 		return false
@@ -173,7 +177,7 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 			return Session{}, ran, storeError("load", err)
 		}
 		s.mu.Lock()
-		need := max(after, s.condemned)
+		need := max(after, s.condemned.Load())
 		if ok && cur.Generation > need {
 			s.latest = max(s.latest, cur.Generation)
 			switch s.freshness(cur) {
@@ -224,7 +228,7 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 			return Session{}, ran, r.err
 		}
 		s.mu.Lock()
-		fresh := r.sess.Generation > s.condemned && (r.sess.Generation > need || r.own)
+		fresh := r.sess.Generation > s.condemned.Load() && (r.sess.Generation > need || r.own)
 		s.mu.Unlock()
 		if fresh {
 			return r.sess, ran, nil
@@ -232,6 +236,19 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 		after = max(after, r.sess.Generation)
 	}
 	return Session{}, ran, &LoginFailedError{Err: stderrors.New("no session newer than the condemned one")}
+}
+
+// liveStep keeps a request from leaving on a session another call saw
+// refused after it was handed out: sending it would only bring a session
+// code back, and cost the call an attempt. The call asks for a newer
+// session instead (judge's staleSession).
+type liveStep struct{ s *sessions }
+
+func (l liveStep) run(ctx context.Context, a *exchange) result {
+	if a.sess.Token != "" && a.sess.Generation <= l.s.condemned.Load() {
+		return result{refused: true, stale: true, ctx: ctx}
+	}
+	return a.next(ctx)
 }
 
 // freshness places sess on its way to expiry. s.mu is held.
@@ -292,7 +309,8 @@ func (s *sessions) planRefresh(sess Session, issued time.Time) {
 // Which call's refusal of a relogin's session arrives first — the
 // replay's, or that of a call handed the new session without waiting —
 // does not matter. All in one step, so no caller slips a login in between.
-func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, rejected bool) {
+func (s *sessions) condemn(sess Session, replay, fresh bool, err error) (first, rejected bool) {
+	gen := sess.Generation
 	ae, isAPI := err.(*apierrors.APIError)
 	if isAPI {
 		cp := *ae // the call goes on to label its own error
@@ -300,10 +318,14 @@ func (s *sessions) condemn(gen uint64, replay, fresh bool, err error) (first, re
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if gen <= s.condemned {
+	if gen <= s.condemned.Load() {
 		return false, false
 	}
-	s.condemned = gen
+	s.condemned.Store(gen)
+	if sess.Token != "" {
+		auth := "Bearer " + sess.Token
+		s.deadAuth.Store(&auth)
+	}
 	atBirth := gen >= s.latest && gen > s.provenGen.Load()
 	if !atBirth || !(replay || gen == s.reborn || fresh && s.cool.streak()) {
 		return true, false

@@ -3,7 +3,7 @@ module github.com/devcloud/devcloud-go/devcloudotel
 go 1.26.0
 
 require (
-	github.com/devcloud/devcloud-go v0.0.0
+	github.com/devcloud/devcloud-go v0.0.0-20261127174331-cd4a5ce8afca
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v1.47.0
 	go.opentelemetry.io/otel/exporters/stdout/stdouttrace v1.47.0
@@ -28,4 +28,8 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 )
 
+// The core module is read from this checkout, so the tests here always run
+// against the code beside them. A consumer never sees this line: Go ignores
+// the replace directives of a dependency and resolves the require above from
+// the module proxy. Release order and tags: README.md, "Modules and releases".
 replace github.com/devcloud/devcloud-go => ../

@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0
-	github.com/devcloud/devcloud-go v0.0.0
+	github.com/devcloud/devcloud-go v0.0.0-20261127174331-cd4a5ce8afca
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/sync v0.25.0
 )
@@ -22,4 +22,8 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 )
 
+// The core module is read from this checkout, so the tests here always run
+// against the code beside them. A consumer never sees this line: Go ignores
+// the replace directives of a dependency and resolves the require above from
+// the module proxy. Release order and tags: README.md, "Modules and releases".
 replace github.com/devcloud/devcloud-go => ../

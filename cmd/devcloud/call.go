@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,11 +17,12 @@ import (
 	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
-// The environment variables call reads; serve prints them.
+// The environment variables call reads, through client.LoadEnvFrom; serve
+// prints them.
 const (
-	envBaseURL = "DEVCLOUD_BASE_URL"
-	envAppID   = "DEVCLOUD_APP_ID"
-	envSecret  = "DEVCLOUD_SECRET"
+	envBaseURL = client.EnvBaseURL
+	envAppID   = client.EnvAppID
+	envSecret  = client.EnvSecret
 )
 
 // callFlags are call's flags. None takes its default from the
@@ -59,7 +61,9 @@ id on standard error and exits with status 1; a wrong command line exits with 2.
 The base URL, app id and secret come from the flags or from $` + envBaseURL + `,
 $` + envAppID + ` and $` + envSecret + ` (prefer the variable for the secret: other
 users see command lines in ps). 'devcloud serve' runs a fake platform on this machine
-and prints those three variables for a shell to eval.`,
+and prints those three variables for a shell to eval. $` + client.EnvAttemptTimeout + `,
+when set (a duration such as 10s), bounds each attempt; --timeout bounds the whole call.
+The environment is read as client.NewFromEnv reads it.`,
 		examples: []string{
 			"devcloud call GET /v1/devices",
 			"devcloud call --verbose GET /v1/devices --query limit=10",
@@ -92,19 +96,22 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 	if !strings.HasPrefix(path, "/") {
 		return cmd.usageError(s.err, "PATH must start with /, as in /v1/devices")
 	}
-	baseURL, appID, secret := orEnv(*f.baseURL, envBaseURL), orEnv(*f.appID, envAppID), orEnv(*f.secret, envSecret)
-	if baseURL == "" {
-		return cmd.usageError(s.err, "no base URL: set $%s or --base-url ('devcloud serve' runs a fake platform)", envBaseURL)
-	}
-	var missing []string
-	if appID == "" {
-		missing = append(missing, "$"+envAppID+" (or --app-id)")
-	}
-	if secret == "" {
-		missing = append(missing, "$"+envSecret+" (or --secret)")
-	}
-	if len(missing) > 0 {
-		return cmd.usageError(s.err, "no credentials: set %s", strings.Join(missing, " and "))
+	env, err := f.env()
+	if ee := (*client.EnvError)(nil); errors.As(err, &ee) {
+		switch {
+		case ee.IsMissing(envBaseURL):
+			return cmd.usageError(s.err, "no base URL: set $%s or --base-url ('devcloud serve' runs a fake platform)", envBaseURL)
+		case len(ee.Missing) > 0:
+			var missing []string
+			for name, flag := range map[string]string{envAppID: "--app-id", envSecret: "--secret"} {
+				if ee.IsMissing(name) {
+					missing = append(missing, "$"+name+" (or "+flag+")")
+				}
+			}
+			slices.Sort(missing)
+			return cmd.usageError(s.err, "no credentials: set %s", strings.Join(missing, " and "))
+		}
+		return cmd.usageError(s.err, "%s", strings.TrimPrefix(err.Error(), "devcloud: "))
 	}
 	query := url.Values{}
 	for _, kv := range *f.query {
@@ -131,11 +138,11 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 		return cmd.usageError(s.err, "the request body is not valid JSON")
 	}
 
-	opts := []client.Option{client.WithCredentials(appID, secret)}
+	opts := env.Options()
 	if *f.verbose {
 		opts = append(opts, client.WithAttemptHook(func(i client.AttemptInfo) { printAttempt(s.err, i) }))
 	}
-	c, err := client.New(baseURL, opts...)
+	c, err := client.New(env.BaseURL, opts...)
 	if err != nil {
 		return cmd.usageError(s.err, "%v", err)
 	}
@@ -170,17 +177,30 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 	return exitOK
 }
 
-// orEnv is v, or the environment variable name when v is empty.
-func orEnv(v, name string) string {
-	if v != "" {
-		return v
-	}
-	return os.Getenv(name)
+// env is the client's configuration as the library reads it from the
+// environment (client.LoadEnvFrom), each flag given taking the place of its
+// variable: one source of truth for the CLI and applications.
+func (f *callFlags) env() (client.Env, error) {
+	flags := map[string]string{envBaseURL: *f.baseURL, envAppID: *f.appID, envSecret: *f.secret}
+	return client.LoadEnvFrom(func(name string) (string, bool) {
+		if v := flags[name]; v != "" {
+			return v, true
+		}
+		return os.LookupEnv(name)
+	})
 }
 
-// printAttempt writes one attempt as a line of at most tableWidth columns:
-// attempt, method and path, the answer (code and name), what happens next.
+// printAttempt writes one attempt: attempt, method and path, the answer
+// (code and name, or the whole error), what happens next. A line longer
+// than tableWidth wraps at spaces, never cutting the error: its cause is at
+// its end.
 func printAttempt(w io.Writer, i client.AttemptInfo) {
+	printAttemptNext(w, i, nextStep(i))
+}
+
+// printAttemptNext is printAttempt with next in place of what the
+// attempt's Action says.
+func printAttemptNext(w io.Writer, i client.AttemptInfo, next string) {
 	what := "ok"
 	switch {
 	case i.Err != nil && i.Code != 0:
@@ -188,23 +208,28 @@ func printAttempt(w io.Writer, i client.AttemptInfo) {
 	case i.Err != nil:
 		what = "error: " + i.Err.Error()
 	}
-	var next string
-	switch {
-	case i.Login:
-		next = ""
-	case i.Err == nil:
-		next = "→ done"
-	case i.Action == apierrors.ActionFail:
-		next = "→ fail"
-	case i.Delay > 0:
-		next = fmt.Sprintf("→ %s in %v", i.Action, i.Delay.Round(time.Millisecond))
-	default:
-		next = "→ " + i.Action.String()
-	}
 	head := fmt.Sprintf("  attempt %d  %s %s  ", i.Attempt, i.Method, i.Path)
 	if i.Login {
 		head = fmt.Sprintf("  login      %s %s  ", i.Method, i.Path)
 	}
-	room := tableWidth - len([]rune(head)) - len([]rune(next)) - 2
-	fmt.Fprintln(w, strings.TrimRight(head+cut(what, room)+"  "+next, " "))
+	if line := head + what + "  " + next; len(line) <= tableWidth || strings.Count(what, " ") == 0 {
+		fmt.Fprintln(w, strings.TrimRight(line, " "))
+		return
+	}
+	wrapIndent(w, head, "      ", what, next)
+}
+
+// nextStep says what the client does after attempt i.
+func nextStep(i client.AttemptInfo) string {
+	switch {
+	case i.Login:
+		return ""
+	case i.Err == nil:
+		return "→ done"
+	case i.Action == apierrors.ActionFail:
+		return "→ fail"
+	case i.Delay > 0:
+		return fmt.Sprintf("→ %s in %v", i.Action, i.Delay.Round(time.Millisecond))
+	}
+	return "→ " + i.Action.String()
 }

@@ -90,7 +90,8 @@ func TestWrongCommandLinesExitTwo(t *testing.T) {
 		{[]string{"explain", "0"}, "0 is not a code"},
 		{[]string{"explain", "-5"}, "-5 is not a code"},
 		{[]string{"explain", "SendMessageTimout"}, "did you mean SendMessageTimeout?"},
-		{[]string{"explain", "20005", "nonsense"}, `"nonsense" is neither a code number nor the name of one`},
+		{[]string{"explain", "nonsense"}, `"nonsense" is neither a code number nor the name of one`},
+		{[]string{"--bogus"}, "unknown flag --bogus"},
 		{[]string{"demo", "extra"}, `unexpected argument "extra"`},
 		{[]string{"serve", "extra"}, `unexpected argument "extra"`},
 		{[]string{"serve", "--fault", "/v1/x"}, "wants [METHOD:]PATH=ANSWER"},
@@ -162,22 +163,21 @@ func TestCallWithoutCredentialsNamesTheVariables(t *testing.T) {
 }
 
 func TestExplainSeveralCodes(t *testing.T) {
-	code, out, errOut := cli(t, "", "explain", "20005", "sendmessagetimeout", "10001", "30011", "99999", "20008")
+	code, out, errOut := cli(t, "", "explain", "20005", "sendmessagetimeout", "10001", "30011", "20008")
 	if code != exitOK || errOut != "" {
 		t.Fatalf("exit %d stderr %q", code, errOut)
 	}
 	for _, w := range []string{
 		"20005 SendMessageTimeout\n  中文:     发送消息超时", "retried: up to 3 attempts", "errors.Is(err, apierrors.SendMessageTimeout)",
 		"10001 NotLoggedIn", "logs in again", "30011 LicenseExhausted", "throttle schedule",
-		"99999 is not in the platform's catalog", "apierrors.Code(99999)",
 		"gets them back when it succeeds", "20008 DuplicateLongPoll", "client.Poll waits the hold",
 	} {
 		if !strings.Contains(out, w) {
 			t.Errorf("output lacks %q:\n%s", w, out)
 		}
 	}
-	if n := strings.Count(out, "Match it:"); n != 6 {
-		t.Errorf("%d explanations, want 6", n)
+	if n := strings.Count(out, "Match it:"); n != 5 {
+		t.Errorf("%d explanations, want 5", n)
 	}
 }
 
@@ -202,10 +202,14 @@ func TestSuggestionsAreNearestNames(t *testing.T) {
 }
 
 func TestCodesFitsOneHundredColumns(t *testing.T) {
-	code, out, _ := cli(t, "", "codes")
+	// At a terminal: the header, the 72 rows and the hint. (Through a
+	// pipe, as cli runs it, only the rows: TestCodesThroughAPipeIsOneLinePerCode.)
+	var table strings.Builder
+	narrowTable(&table, tableWidth, true)
+	out := table.String()
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if code != exitOK || len(lines) < 73 {
-		t.Fatalf("exit %d, %d lines", code, len(lines))
+	if len(lines) < 73 {
+		t.Fatalf("%d lines", len(lines))
 	}
 	widest := 0
 	for _, l := range lines {

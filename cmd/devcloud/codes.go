@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -28,9 +29,11 @@ func codesCommand() *command {
 		help: `
 Codes prints the platform's error codes: the number, the Go constant of package
 github.com/devcloud/devcloud-go/errors, the category, the SDK's default action and
-an English description, cut to fit 100 columns. --wide adds the platform's Chinese
-text and prints every description in full; --json prints everything as JSON.
-The same table is docs/CODES.md in the repository.`,
+an English description, cut to fit 100 columns. When standard output is not a
+terminal (a pipe, a file) the header and the closing hint are left out, so each
+line is one code: devcloud codes | wc -l counts the codes. --wide adds the
+platform's Chinese text and prints every description in full, under a header;
+--json prints everything as JSON. The same table is docs/CODES.md in the repository.`,
 		examples: []string{
 			"devcloud codes",
 			"devcloud codes --wide | less -S",
@@ -62,15 +65,17 @@ The same table is docs/CODES.md in the repository.`,
 			case *wide:
 				wideTable(s.out)
 			default:
-				narrowTable(s.out, tableWidth)
+				narrowTable(s.out, tableWidth, isTerminal(s.out))
 			}
 			return exitOK
 		},
 	}
 }
 
-// narrowTable prints the catalog in width columns, cutting descriptions.
-func narrowTable(w io.Writer, width int) {
+// narrowTable prints the catalog in width columns, cutting descriptions;
+// the header and the closing hint are for a person at a terminal, so a pipe
+// gets one line per code.
+func narrowTable(w io.Writer, width int, forPerson bool) {
 	all := apierrors.All()
 	nameW, catW, actW := len("NAME"), len("CATEGORY"), len("ACTION")
 	for _, info := range all {
@@ -82,11 +87,26 @@ func narrowTable(w io.Writer, width int) {
 		left := fmt.Sprintf("%-5s  %-*s  %-*s  %-*s  ", code, nameW, name, catW, cat, actW, act)
 		fmt.Fprintln(w, left+cut(desc, width-utf8.RuneCountInString(left)))
 	}
-	row("CODE", "NAME", "CATEGORY", "ACTION", "DESCRIPTION")
+	if forPerson {
+		row("CODE", "NAME", "CATEGORY", "ACTION", "DESCRIPTION")
+	}
 	for _, info := range all {
 		row(fmt.Sprint(int(info.Code)), info.Name, info.Category.String(), info.Action.String(), info.Description)
 	}
-	fmt.Fprintln(w, "\ndevcloud codes --wide for the Chinese text and whole descriptions; devcloud explain CODE for one")
+	if forPerson {
+		fmt.Fprintln(w, "\ndevcloud codes --wide for the Chinese text and whole descriptions; devcloud explain CODE for one")
+	}
+}
+
+// isTerminal reports whether w is a terminal (a character device: /dev/null
+// counts too, which prints nothing anyway).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // cut shortens s to n runes, ending in "…" when it had to cut.

@@ -25,11 +25,12 @@ type step struct {
 
 // demo holds the fake platform, the SDK client and the attempt printer.
 type demo struct {
-	srv   *mock.Server
-	c     *client.Client
-	out   io.Writer
-	mu    sync.Mutex
-	quiet atomic.Bool // the storm step counts its requests instead of printing its attempts
+	srv     *mock.Server
+	c       *client.Client
+	out     io.Writer
+	mu      sync.Mutex
+	quiet   atomic.Bool // the storm step counts its requests instead of printing its attempts
+	polling atomic.Bool // the poll step runs: a 20008 is waited out, not a failure
 }
 
 func demoCommand() *command {
@@ -142,7 +143,11 @@ try next:
 // tail is never split. It counts bytes, not runes, so a line with a µ or
 // an arrow fits tableWidth for tools that count either.
 func wrap(w io.Writer, prefix, text, tail string) {
-	indent := strings.Repeat(" ", len(prefix))
+	wrapIndent(w, prefix, strings.Repeat(" ", len(prefix)), text, tail)
+}
+
+// wrapIndent is wrap with continuation lines indented by indent.
+func wrapIndent(w io.Writer, prefix, indent, text, tail string) {
 	line := prefix
 	words := strings.Fields(text)
 	if tail != "" {
@@ -170,6 +175,10 @@ func (d *demo) print(i client.AttemptInfo) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.polling.Load() && i.Code == apierrors.DuplicateLongPoll {
+		printAttemptNext(d.out, i, "→ Poll waits the hold")
+		return
+	}
 	printAttempt(d.out, i)
 }
 
@@ -202,9 +211,11 @@ func demoSteps() []step {
 			expected: "the session dies under 100 callers: 1 login, 100 successes",
 			run: func(ctx context.Context, d *demo) (string, bool) {
 				d.srv.On("GET", "/v1/gateways", mock.OK(map[string]any{"Gateways": []string{"gw-1"}}))
+				warmFrom := len(d.srv.Requests())
 				if err := d.c.Do(ctx, "GET", "/v1/gateways", nil, nil); err != nil { // a warm session
 					return outcome(err), false
 				}
+				warm := len(d.srv.Requests()) - warmFrom
 				// A slow login keeps the storm going while it runs: every
 				// goroutine meets the dead session before the new one exists.
 				d.srv.OnLogin(mock.LoginOK().WithDelay(300 * time.Millisecond))
@@ -242,8 +253,10 @@ func demoSteps() []step {
 						other++
 					}
 				}
-				fmt.Fprintf(d.out, "  %d requests: %d answered 10001 NotLoggedIn + %d login + %d replays answered ok",
-					len(reqs), dead, len(reqs)-dead-served-other, served)
+				// The step's count, as in the summary: the call that warmed
+				// the session up, then the storm.
+				fmt.Fprintf(d.out, "  %d requests: %d warm-up + %d answered 10001 NotLoggedIn + %d login + %d replays answered ok",
+					warm+len(reqs), warm, dead, len(reqs)-dead-served-other, served)
 				if other > 0 {
 					fmt.Fprintf(d.out, " + %d other", other)
 				}

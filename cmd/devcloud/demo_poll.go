@@ -42,6 +42,8 @@ func pollStep() step {
 				busy    bool
 				pollErr error
 			)
+			d.polling.Store(true)
+			defer d.polling.Store(false)
 			start := time.Now()
 			for b, err := range client.Poll(ctx, d.c, "GET", "/v1/events", nil, opts) {
 				if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // flagSet is a flag.FlagSet that prints nothing itself: a command reports
@@ -42,7 +43,7 @@ func (fs *flagSet) parse(args []string, s streams) ([]string, parseResult) {
 				fs.cmd.printHelp(s.out)
 				return nil, parseResult{true, exitOK}
 			}
-			return nil, parseResult{true, fs.cmd.usageError(s.err, "%s", flagError(err))}
+			return nil, parseResult{true, fs.cmd.usageError(s.err, "%s", fs.explain(err))}
 		}
 		if fs.NArg() == 0 {
 			return pos, parseResult{}
@@ -63,6 +64,23 @@ func flagError(err error) string {
 		return "invalid value for -" + msg[m[2]:m[3]] + ": " + msg[m[1]:]
 	}
 	return strings.Replace(msg, ": -", ": --", 1)
+}
+
+// explain is flagError, with what a duration flag wants in place of the
+// flag package's bare "parse error".
+func (fs *flagSet) explain(err error) string {
+	msg := flagError(err)
+	m := invalidValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return msg
+	}
+	f := fs.Lookup(strings.TrimLeft(m[1], "-"))
+	if g, ok := f.Value.(flag.Getter); ok {
+		if _, isDuration := g.Get().(time.Duration); isDuration {
+			return "invalid value for --" + f.Name + ": want a duration with its unit, such as 30s, 1m30s or 500ms"
+		}
+	}
+	return msg
 }
 
 // print lists the flags as "  --name ARG   usage".

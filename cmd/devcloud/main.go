@@ -79,6 +79,12 @@ func run(ctx context.Context, args []string, s streams) int {
 	if cmd := find(args[0]); cmd != nil {
 		return cmd.run(ctx, cmd, args[1:], s)
 	}
+	if strings.HasPrefix(args[0], "-") {
+		name, _, _ := strings.Cut(args[0], "=") // a value after = may be a secret
+		fmt.Fprintf(s.err, "devcloud: unknown flag %s%s\nrun 'devcloud --help' for the flags and commands\n",
+			name, didYouMean(name, []string{"--help", "--version"}))
+		return exitUsage
+	}
 	fmt.Fprintf(s.err, "devcloud: unknown command %q%s\nrun 'devcloud --help' for the commands\n", args[0], didYouMean(args[0], names()))
 	return exitUsage
 }

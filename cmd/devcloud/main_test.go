@@ -35,10 +35,14 @@ func TestDemoBehavesAsExpected(t *testing.T) {
 		"try next:", "devcloud explain 10001",
 		"all 8 steps behaved as expected", "2nd Poll busy: true",
 		"breaker: closed → open", "breaker: half-open → closed", "refused by the open breaker",
+		"attempt 1  GET /v1/events  20008 DuplicateLongPoll  → Poll waits the hold\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	if strings.Contains(out, "20008 DuplicateLongPoll  → fail") {
+		t.Errorf("demo prints a 20008 that Poll waits out as a failure:\n%s", out)
 	}
 	if strings.Count(out, "(as expected)") != 8 {
 		t.Errorf("steps as expected = %d, want 8", strings.Count(out, "(as expected)"))
@@ -57,7 +61,7 @@ func TestDemoBehavesAsExpected(t *testing.T) {
 }
 
 var (
-	stormLine = regexp.MustCompile(`(\d+) requests: (\d+) answered 10001 NotLoggedIn \+ (\d+) login \+ (\d+) replays answered ok\n`)
+	stormLine = regexp.MustCompile(`(\d+) requests: (\d+) warm-up \+ (\d+) answered 10001 NotLoggedIn \+ (\d+) login \+ (\d+) replays answered ok\n`)
 	stepRow   = regexp.MustCompile(`(?m)^\s*\d+\s+.+?\s+(\d+)\s+(\d+)\s+(as expected|NOT AS EXPECTED)$`)
 	totalRow  = regexp.MustCompile(`(?m)^\s+total\s+(\d+)\s+(\d+)$`)
 )
@@ -70,13 +74,16 @@ func demoCountsAddUp(t *testing.T, out string) {
 		t.Fatalf("no storm count line in:\n%s", out)
 	}
 	n := atoi(t, m[1:]...)
-	if n[1]+n[2]+n[3] != n[0] || n[2] != 1 || n[3] != 100 {
-		t.Errorf("storm: %d requests != %d + %d + %d, or not 1 login and 100 replays", n[0], n[1], n[2], n[3])
+	if n[1]+n[2]+n[3]+n[4] != n[0] || n[1] != 1 || n[3] != 1 || n[4] != 100 {
+		t.Errorf("storm: %d requests != %d + %d + %d + %d, or not 1 warm-up, 1 login and 100 replays", n[0], n[1], n[2], n[3], n[4])
 	}
 	rows := stepRow.FindAllStringSubmatch(out, -1)
 	total := totalRow.FindStringSubmatch(out)
 	if len(rows) != 8 || total == nil {
 		t.Fatalf("summary has %d step rows (want 8) and total %v:\n%s", len(rows), total, out)
+	}
+	if step3 := atoi(t, rows[2][1])[0]; step3 != n[0] {
+		t.Errorf("step 3 says %d requests, its summary row %d", n[0], step3)
 	}
 	var requests, logins int
 	for _, r := range rows {

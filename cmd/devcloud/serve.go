@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"regexp"
 	"strconv"
 	"strings"
@@ -82,10 +83,14 @@ var demoRoutes = []struct {
 }
 
 func runServe(ctx context.Context, addr string, faults []faultScript, s streams) int {
-	srv, err := mock.ListenServer(mock.WithAddr(addr))
+	listen, note := loopback(addr)
+	srv, err := mock.ListenServer(mock.WithAddr(listen))
 	if err != nil {
-		fmt.Fprintf(s.err, "devcloud serve: %v\n", err)
+		fmt.Fprintf(s.err, "devcloud serve: --addr %s: %v\n", addr, err)
 		return exitUsage
+	}
+	if note != "" {
+		fmt.Fprintf(s.err, "devcloud serve: %s\n", note)
 	}
 	defer srv.Close()
 	payloads := map[string]any{}
@@ -107,6 +112,22 @@ func runServe(ctx context.Context, addr string, faults []faultScript, s streams)
 	srv.Close()
 	fmt.Fprintf(s.err, "devcloud serve: stopped after %d requests, %d logins\n", len(srv.Requests()), srv.Logins())
 	return exitOK
+}
+
+// loopback is the address to listen on for --addr: an address of every
+// interface (0.0.0.0:P, [::]:P, :P) becomes the loopback one of the same
+// port, since the fake platform serves this machine only; note says so.
+// Any other address is left to the listener to accept or refuse.
+func loopback(addr string) (listen, note string) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr, ""
+	}
+	if ip := net.ParseIP(host); host != "" && (ip == nil || !ip.IsUnspecified()) {
+		return addr, ""
+	}
+	listen = net.JoinHostPort("127.0.0.1", port)
+	return listen, fmt.Sprintf("--addr %s is every interface; the fake platform listens on loopback only", addr)
 }
 
 // printExports writes the lines a shell evals to point call at url.
