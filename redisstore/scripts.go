@@ -39,7 +39,10 @@ return ARGV[2]
 //
 // KEYS: session, gen, lease, cooldown. ARGV: prev, session JSON, TTL in ms
 // (0: none), channel.
-var replaceScript = redis.NewScript(`
+var replaceScript = redis.NewScript(replaceLua)
+
+// replaceLua is replaceScript's body, also the end of commitScript.
+const replaceLua = `
 local stored = tonumber(redis.call('GET', KEYS[2]) or '0')
 local prev = tonumber(ARGV[1])
 if stored > prev then
@@ -57,7 +60,17 @@ end
 redis.call('DEL', KEYS[3], KEYS[4])
 redis.call('PUBLISH', ARGV[4], g)
 return {1, v}
-`)
+`
+
+// commitScript is replaceScript fenced by the lease: when another owner
+// holds the lease it changes nothing and returns {2, 0}.
+//
+// KEYS: session, gen, lease, cooldown. ARGV: prev, session JSON, TTL in ms
+// (0: none), channel, owner.
+var commitScript = redis.NewScript(`
+local holder = redis.call('GET', KEYS[3])
+if holder and holder ~= ARGV[5] then return {2, 0} end
+` + replaceLua)
 
 // acquireScript is lease-or-newer. It answers {1, stored form} for a stored
 // session newer than gen, {2, ms} while a cool-down runs, {3, 0} when the

@@ -163,26 +163,46 @@ func (s *Store) fetch(ctx context.Context) (client.Session, error) {
 // session: next with its Generation set, or the newer one. Storing clears
 // the login lease and the cool-down and wakes every replica's AwaitSession.
 // The generation is max(stored, prev)+1, so a Redis that lost its data
-// never takes the fleet's generation backwards.
+// never takes the fleet's generation backwards. Replace is not fenced by
+// the lease: the client stores its logins' sessions with CommitLogin.
 func (s *Store) Replace(ctx context.Context, prev uint64, next client.Session) (client.Session, error) {
+	return s.write(ctx, "replace", replaceScript, prev, next)
+}
+
+// CommitLogin is Replace fenced by the login lease, in one script: while
+// an owner other than owner holds the lease it stores nothing, leaves that
+// owner's lease alone and returns an *Error matching client.ErrLeaseLost.
+// owner's own lease, or none (it lapsed, or Redis lost it), lets it store.
+func (s *Store) CommitLogin(ctx context.Context, owner string, prev uint64, next client.Session) (client.Session, error) {
+	if owner == "" && s.err == nil {
+		return client.Session{}, &Error{Op: "commit login", Err: ErrNoOwner}
+	}
+	return s.write(ctx, "commit login", commitScript, prev, next, owner)
+}
+
+// write runs replaceScript or commitScript (whose ARGV go on with fence).
+func (s *Store) write(ctx context.Context, op string, script *redis.Script, prev uint64, next client.Session, fence ...any) (client.Session, error) {
 	if s.err != nil {
 		return client.Session{}, s.err
 	}
 	s.subscribe()
 	epoch := s.begin()
-	res, err := replaceScript.Run(ctx, s.rdb,
+	res, err := script.Run(ctx, s.rdb,
 		[]string{s.keys.session, s.keys.gen, s.keys.lease, s.keys.cooldown},
-		formatGen(prev), encode(next), s.sessionTTL(next), s.keys.channel).Slice()
+		append([]any{formatGen(prev), encode(next), s.sessionTTL(next), s.keys.channel}, fence...)...).Slice()
 	if err != nil {
-		return client.Session{}, &Error{Op: "replace", Err: err}
+		return client.Session{}, &Error{Op: op, Err: err}
 	}
 	v, ok := pair(res)
 	if !ok {
-		return client.Session{}, &Error{Op: "replace", Err: ErrMalformed}
+		return client.Session{}, &Error{Op: op, Err: ErrMalformed}
+	}
+	if v.n == 2 {
+		return client.Session{}, &Error{Op: op, Err: client.ErrLeaseLost}
 	}
 	sess, err := decode(v.form)
 	if err != nil {
-		return client.Session{}, &Error{Op: "replace", Err: err}
+		return client.Session{}, &Error{Op: op, Err: err}
 	}
 	s.remember(sess, epoch)
 	if v.n == 1 {

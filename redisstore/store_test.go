@@ -118,6 +118,58 @@ func TestAcquireLoginAnswersNewerCooldownGrantOrHolder(t *testing.T) {
 	})
 }
 
+func TestCommitLoginIsFencedByTheLease(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		name := account(t)
+		s := newStore(t, b.client(t), name, redisstore.WithCacheTTL(0))
+		admin := b.admin(t)
+		leaseKey := "devcloud:{" + name + "}:lease"
+		if g, err := s.AcquireLogin(ctx, 0, "old", time.Minute); err != nil || !g.Granted {
+			t.Fatalf("old: %+v %v", g, err)
+		}
+		admin.Del(ctx, leaseKey) // old's lease lapses
+		if g, err := s.AcquireLogin(ctx, 0, "next", time.Minute); err != nil || !g.Granted {
+			t.Fatalf("next: %+v %v", g, err)
+		}
+
+		got, err := s.CommitLogin(ctx, "old", 0, session("old"))
+		var se *redisstore.Error
+		if !errors.Is(err, client.ErrLeaseLost) || !errors.As(err, &se) || se.Op != "commit login" || got != (client.Session{}) {
+			t.Fatalf("old's commit under next's lease: %+v %v, want an *Error commit login matching ErrLeaseLost", got, err)
+		}
+		if cur, ok, err := s.Load(ctx); ok || err != nil {
+			t.Fatalf("old's refused commit stored %+v (%v)", cur, err)
+		}
+		if holder, pttl := admin.Get(ctx, leaseKey).Val(), admin.PTTL(ctx, leaseKey).Val(); holder != "next" || pttl <= 50*time.Second {
+			t.Fatalf("next's lease after old's commit: %q for %v, want next's for about a minute", holder, pttl)
+		}
+
+		if got, err = s.CommitLogin(ctx, "next", 0, session("next")); err != nil || got.Token != "next" || got.Generation != 1 {
+			t.Fatalf("next's commit: %+v %v", got, err)
+		}
+		if n := admin.Exists(ctx, leaseKey).Val(); n != 0 {
+			t.Fatalf("next's commit left the lease")
+		}
+		// The lease ended with next's commit: old's late commit is the
+		// compare-and-set's to refuse.
+		if got, err = s.CommitLogin(ctx, "old", 0, session("old")); err != nil || got.Token != "next" || got.Generation != 1 {
+			t.Fatalf("old's late commit: %+v %v, want next's session", got, err)
+		}
+		// A lapsed lease that nobody took lets its holder store.
+		if g, err := s.AcquireLogin(ctx, 1, "slow", time.Minute); err != nil || !g.Granted {
+			t.Fatalf("slow: %+v %v", g, err)
+		}
+		admin.Del(ctx, leaseKey)
+		if got, err = s.CommitLogin(ctx, "slow", 1, session("slow")); err != nil || got.Token != "slow" || got.Generation != 2 {
+			t.Fatalf("commit after a lapse nobody took: %+v %v", got, err)
+		}
+		if _, err := s.CommitLogin(ctx, "", 2, session("x")); !errors.Is(err, redisstore.ErrNoOwner) {
+			t.Fatalf("commit without an owner: %v", err)
+		}
+	})
+}
+
 func TestReleaseLoginOnlyByTheOwner(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
