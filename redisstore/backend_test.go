@@ -130,6 +130,18 @@ func (b backend) restart(t *testing.T) {
 	}
 }
 
+// flush empties the Redis, connections kept: FLUSHALL.
+func (b backend) flush(t *testing.T) {
+	t.Helper()
+	if b.mini != nil {
+		b.mini.FlushAll()
+		return
+	}
+	if err := b.admin(t).FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // admin returns a client for reading and writing keys behind the stores'
 // backs.
 func (b backend) admin(t *testing.T) *redis.Client {

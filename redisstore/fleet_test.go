@@ -432,3 +432,30 @@ func TestFleetSurvivesARedisRestart(t *testing.T) {
 		}
 	})
 }
+
+func TestFleetFlushDuringALoginCostsNoCall(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		f := newFleet(t, b, 4, nil)
+		f.burst(ctx, 1).check(t)
+		// The relogin after a revocation is held at the platform while
+		// Redis is flushed (the lease, the session and the generation
+		// gone), then for a second more, long enough for every waiter to
+		// ask for the lease again and the holder to renew it.
+		gate := mock.NewGate()
+		f.srv.OnLogin(mock.LoginOK().WithGate(gate))
+		const hold = time.Second
+		tl := f.traffic(ctx, 10, 20*time.Millisecond, 4*time.Second, func() {
+			f.srv.InvalidateSessions()
+			<-gate.Arrived()
+			b.flush(t)
+			time.AfterFunc(hold, gate.Open)
+		})
+		tl.check(t)
+		t.Logf("Redis flushed during a relogin held %v: %d calls, %d failed; %d logins (platform: %d)",
+			hold, tl.ok.Load()+tl.failed.Load(), tl.failed.Load(), f.logins(), f.srv.Logins())
+		if f.logins() != 2 || f.srv.Logins() != 2 {
+			t.Fatalf("logins: %d by the clients, %d at the platform; want 2 (the first and one relogin)", f.logins(), f.srv.Logins())
+		}
+	})
+}
