@@ -307,7 +307,7 @@ func TestFleetTakesOverADeadHoldersLease(t *testing.T) {
 			}
 		}
 		took, recovered := takenOver.Sub(died), tl.firstOK.Sub(died)
-		t.Logf("holder killed mid-login: %d logins (platform: %d), %d failed; the next login reached the platform %v after the death, first call back %v after it (lease TTL %v, bound %v, login timeout %v)",
+		t.Logf("holder killed mid-login: %d logins (platform: %d), %d failed; the next login reached the platform %v after the death, the first call came back %v after the death (lease TTL %v, bound %v, login timeout %v)",
 			f.logins(), f.srv.Logins(), tl.failed.Load(), took.Round(time.Millisecond), recovered.Round(time.Millisecond), lease, bound, loginTimeout)
 		if f.logins() != 2 || f.srv.Logins() != 1 {
 			t.Fatalf("logins: %d by the clients (want 2: the dead holder's and one), %d at the platform (want 1)", f.logins(), f.srv.Logins())
