@@ -136,7 +136,6 @@ func TestFleetLeaseTakeoverInABubble(t *testing.T) {
 		for range 3 {
 			f.add(t)
 		}
-		start := time.Now()
 		go holder.c.Do(context.Background(), "GET", devices, nil, nil)
 		<-entered
 		const death = 600 * time.Millisecond
@@ -156,9 +155,6 @@ func TestFleetLeaseTakeoverInABubble(t *testing.T) {
 		if took != 1900*time.Millisecond || tl.firstOK.Sub(died) != took || f.logins() != 2 || f.platform.Logins() != 1 {
 			t.Fatalf("taken over %v after the death (first call %v), %d login calls, %d at the platform; want 1.9s, 1.9s, 2, 1",
 				took, tl.firstOK.Sub(died), f.logins(), f.platform.Logins())
-		}
-		if took > 3*time.Second || start.IsZero() {
-			t.Fatalf("taken over after %v, more than 3 s", took)
 		}
 	})
 }

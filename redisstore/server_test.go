@@ -72,6 +72,7 @@ func launch(bin, dir string) (*server, error) {
 	cmd := exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--protected-mode", "yes",
 		"--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no",
 		"--logfile", filepath.Join(dir, "redis.log"))
+	dieWithTests(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
