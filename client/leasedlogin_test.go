@@ -168,17 +168,24 @@ func TestAHolderThatLostItsLeaseStoresNothing(t *testing.T) {
 		}()
 		at(100*time.Millisecond, func() { cut.acquire.Store(true) })
 		at(2900*time.Millisecond, func() { cut.acquire.Store(false) })
-		var during client.LeaseGrant
-		var stored client.Session
+		type probe struct {
+			lease  client.LeaseGrant
+			stored client.Session
+		}
+		probed := make(chan probe, 1)
 		at(3400*time.Millisecond, func() { // after a's refused commit, before b's renewal at 3.5 s
-			during, _ = lease.AcquireLogin(bg, 0, "probe", time.Second)
-			stored, _, _ = store.Load(bg)
+			var p probe
+			p.lease, _ = lease.AcquireLogin(bg, 0, "probe", time.Second)
+			p.stored, _, _ = store.Load(bg)
+			probed <- p
 		})
 		time.Sleep(100 * time.Millisecond)
 		if err := b.Do(bg, "GET", "/x", nil, nil); err != nil {
 			t.Fatal(err)
 		}
 		bBack, back := time.Since(start), <-aBack
+		pr := <-probed
+		during, stored := pr.lease, pr.stored
 		got, _, _ := store.Load(bg)
 		t.Logf("a's lease lost mid-login: at 3.4 s the store held %q and the lease %+v; logins a %d, b %d; b back at %v, a at %v, stored %q gen %d",
 			stored.Token, during, na.Load(), nb.Load(), bBack, back, got.Token, got.Generation)

@@ -11,7 +11,7 @@ import (
 // AcquireLogin answers, in one script: the stored session when it is newer
 // than gen; the time left of a fleet-wide login cool-down; the login lease
 // for owner for ttl (or WithMinLeaseTTL's, if longer), also when owner holds
-// it already (the client renews its lease so while its login runs); or how
+// it already (so the client renews its lease while its login runs); or how
 // long another owner holds it. A lease is never released by anyone but its
 // owner: a dead owner's lease ends at its TTL.
 //
