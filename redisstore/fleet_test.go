@@ -445,7 +445,7 @@ func TestFleetFlushDuringALoginCostsNoCall(t *testing.T) {
 		gate := mock.NewGate()
 		f.srv.OnLogin(mock.LoginOK().WithGate(gate))
 		const hold = time.Second
-		tl := f.traffic(ctx, 10, 20*time.Millisecond, 4*time.Second, func() {
+		tl := f.traffic(ctx, 10, 20*time.Millisecond, 3*time.Second, func() {
 			f.srv.InvalidateSessions()
 			<-gate.Arrived()
 			b.flush(t)
