@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	stderrors "errors"
 	"time"
 )
 
@@ -9,6 +10,15 @@ import (
 // every client sharing it (replicas of an app on one platform account). The
 // client finds it by type assertion and then logs in only while it holds the
 // lease, so the fleet logs in once per expiry or revocation.
+//
+// The lease is short and kept alive: the client asks for a lease of a few
+// seconds and, while its login runs, asks AcquireLogin again every quarter
+// of it, which renews it. A holder that dies stops renewing, so another
+// client takes over within the lease's TTL instead of after the login
+// timeout. The session a login brings is stored with CommitLogin, fenced by
+// the lease: a holder that lost its lease (it paused past its TTL, or the
+// store lost its data) can neither overwrite the next holder's session nor
+// delete its lease.
 type LoginLease interface {
 	// AcquireLogin answers, atomically, one of:
 	//   - a stored session newer than gen:         Grant{Session: s, Newer: true}
@@ -18,6 +28,15 @@ type LoginLease interface {
 	//   - someone else holds it:                  Grant{HeldFor: holder's remaining TTL}
 	// The lease expires on its own after ttl, so a dead holder is taken over.
 	AcquireLogin(ctx context.Context, gen uint64, owner string, ttl time.Duration) (LeaseGrant, error)
+
+	// CommitLogin stores next, the session owner's login brought, as
+	// Replace does (a compare-and-set on the generation prev, which also
+	// ends the lease and any cool-down), but only while no other owner
+	// holds the lease; owner's own lease, or none at all (it lapsed and
+	// nobody took it), lets it store. When another owner holds the lease
+	// it changes nothing and returns an error matching ErrLeaseLost: the
+	// client then drops its session and waits for that owner's.
+	CommitLogin(ctx context.Context, owner string, prev uint64, next Session) (Session, error)
 
 	// ReleaseLogin gives the lease back after a failed login, only if owner
 	// still holds it. cooldown > 0 also starts a fleet-wide login cool-down
@@ -30,6 +49,10 @@ type LoginLease interface {
 	// otherwise (the caller then asks AcquireLogin again).
 	AwaitSession(ctx context.Context, gen uint64, max time.Duration) error
 }
+
+// ErrLeaseLost is the cause of CommitLogin's error when another owner holds
+// the login lease: the caller's lease lapsed and someone took it over.
+var ErrLeaseLost = stderrors.New("devcloud: the login lease is held by another owner")
 
 // LeaseGrant is AcquireLogin's answer; exactly one of Newer, Granted,
 // Cooldown > 0, HeldFor > 0 holds.

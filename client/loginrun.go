@@ -9,8 +9,8 @@ import (
 	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
-// leaseGrace is how much longer than the login timeout a login lease is
-// held, so it outlives the login it covers.
+// leaseGrace is how much longer than the login timeout a client waits for
+// another client's login (renewed while it runs) before giving up.
 const leaseGrace = 5 * time.Second
 
 // leasePoll bounds one wait for another client's login before the lease is
@@ -79,9 +79,13 @@ func (s *sessions) runLogin(r *loginRun) {
 // obtain is the one way to a new session: through the store's login lease
 // when it has one, so that a fleet sharing the store logs in once, else
 // by logging in and storing the session. Every failed login starts the
-// cool-down, here and, through the lease, in the fleet.
+// cool-down, here and, through the lease, in the fleet. Under the lease the
+// login is kept alive and its session committed by loginLeased; a commit
+// refused because another client took the lease over costs nothing: the
+// client waits for that client's session as for any holder's.
 func (s *sessions) obtain(r *loginRun) {
-	ctx, cancel := context.WithTimeout(s.life, s.leaseTTL()+s.timeout)
+	// Long enough to wait for another client's login and then run one's own.
+	ctx, cancel := context.WithTimeout(s.life, s.timeout+leaseGrace+s.timeout)
 	defer cancel()
 	if s.lease == nil {
 		s.loginAndStore(ctx, r)
@@ -110,7 +114,13 @@ func (s *sessions) obtain(r *loginRun) {
 			}
 			continue
 		case g.Granted:
-			s.loginAndStore(ctx, r)
+			s.loginLeased(ctx, r)
+			if stderrors.Is(r.err, ErrLeaseLost) {
+				// Its session was never stored, and it is not a failed
+				// login: no cool-down, no release of another's lease.
+				r.err = nil
+				continue
+			}
 			if r.err != nil {
 				wait := s.fail(r.err)
 				// The lease goes back even when the login's own
@@ -229,7 +239,9 @@ func (s *sessions) fail(err error) time.Duration {
 	return s.cool.fail(s.clock.Now(), err)
 }
 
-func (s *sessions) leaseTTL() time.Duration { return s.timeout + leaseGrace }
+// leaseTTL is the TTL the client asks its login lease for: leaseLife,
+// renewed every leaseRenew while its login runs (leasedlogin.go).
+func (s *sessions) leaseTTL() time.Duration { return leaseLife }
 
 // clockCorrected marks a 10006 login failure after which the clock offset
 // was corrected.

@@ -35,7 +35,9 @@ type SessionStore interface {
 	// session's generation is at most prev (0 when there is none), it
 	// stores next with the stored generation + 1. It returns the session
 	// stored after the call: next, or the newer session another writer
-	// stored first.
+	// stored first. A store that implements LoginLease gets the sessions
+	// of the client's logins through CommitLogin instead, fenced by the
+	// lease.
 	Replace(ctx context.Context, prev uint64, next Session) (Session, error)
 }
 
@@ -71,15 +73,32 @@ func (m *memoryStore) Load(context.Context) (Session, bool, error) {
 func (m *memoryStore) Replace(_ context.Context, prev uint64, next Session) (Session, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.replace(prev, next), nil
+}
+
+// CommitLogin is Replace fenced by the lease: while another owner's lease
+// runs it stores nothing and keeps that owner's lease.
+func (m *memoryStore) CommitLogin(_ context.Context, owner string, prev uint64, next Session) (Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.owner != "" && m.owner != owner && m.leaseUntil.After(m.now()) {
+		return Session{}, ErrLeaseLost
+	}
+	return m.replace(prev, next), nil
+}
+
+// replace is the compare-and-set of Replace and CommitLogin; storing ends
+// the lease. m.mu is held.
+func (m *memoryStore) replace(prev uint64, next Session) Session {
 	if m.s.Generation > prev {
-		return m.s, nil
+		return m.s
 	}
 	next.Generation = m.s.Generation + 1
 	m.s, m.has = next, true
 	m.owner = ""
 	close(m.wake)
 	m.wake = make(chan struct{})
-	return next, nil
+	return next
 }
 
 func (m *memoryStore) AcquireLogin(_ context.Context, gen uint64, owner string, ttl time.Duration) (LeaseGrant, error) {

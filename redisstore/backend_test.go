@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,7 +15,8 @@ import (
 )
 
 // backend is a Redis the tests run against: miniredis always, and the
-// redis-server at REDIS_ADDR when it is set (CI starts one).
+// redis-server the test binary started when there is one (server_test.go);
+// never a Redis someone else runs.
 type backend struct {
 	name string
 	addr string
@@ -31,8 +31,8 @@ func backends(t testing.TB) []backend {
 	// Real Redis expires keys as time passes; make miniredis do the same.
 	m.ClockTTL(true)
 	bs := []backend{{name: "miniredis", addr: m.Addr(), mini: m}}
-	if addr := os.Getenv("REDIS_ADDR"); addr != "" {
-		bs = append(bs, backend{name: "redis", addr: addr})
+	if ownRedis != nil {
+		bs = append(bs, backend{name: "redis", addr: ownRedis.addr})
 	}
 	return bs
 }
@@ -127,6 +127,18 @@ func (b backend) restart(t *testing.T) {
 		if err := admin.Do(ctx, cmd...).Err(); err != nil {
 			t.Fatal(cmd, err)
 		}
+	}
+}
+
+// flush empties the Redis, connections kept: FLUSHALL.
+func (b backend) flush(t *testing.T) {
+	t.Helper()
+	if b.mini != nil {
+		b.mini.FlushAll()
+		return
+	}
+	if err := b.admin(t).FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -11,7 +11,13 @@
 //     in for a TTL, or who holds it and for how long", in one round trip;
 //   - compare-and-set: a new session is stored with the next generation when
 //     the stored generation is not newer than the writer's, the lease is
-//     cleared and the generation is published on a channel, in one script.
+//     cleared and the generation is published on a channel, in one script;
+//     the client's commit of its login is also fenced by the lease (nothing
+//     is written while another owner holds it).
+//
+// The lease is short (the client asks for 2 s) and renewed by its holder
+// while the login runs, so a replica that dies mid-login is taken over
+// within seconds.
 //
 // Waiting replicas wake on that channel, and poll every 100 ms at most in
 // case a message is lost. A local cache of at most one second spares Redis a

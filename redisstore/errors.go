@@ -3,10 +3,11 @@ package redisstore
 import "errors"
 
 // Error is a failed operation of a Store: Redis could not be reached or
-// refused a command, a stored value could not be read, or an argument was
-// unusable. Op names the operation ("load", "replace", "acquire login",
-// "release login", "new"); Err is the cause, often a
-// go-redis error, so errors.Is(err, redis.Nil) and net errors match. It never
+// refused a command, a stored value could not be read, an argument was
+// unusable, or another owner holds the login lease (client.ErrLeaseLost).
+// Op names the operation ("load", "replace", "commit login", "acquire
+// login", "release login", "new"); Err is the cause, often a go-redis
+// error, so errors.Is(err, redis.Nil) and net errors match. It never
 // carries a token.
 type Error struct {
 	// Op is the Store operation that failed.

@@ -11,8 +11,16 @@ import (
 // AcquireLogin answers, in one script: the stored session when it is newer
 // than gen; the time left of a fleet-wide login cool-down; the login lease
 // for owner for ttl (or WithMinLeaseTTL's, if longer), also when owner holds
-// it already; or how long another owner holds it. A lease is never released
-// by anyone but its owner: a dead owner's lease ends at its TTL.
+// it already (so the client renews its lease while its login runs); or how
+// long another owner holds it. A lease is never released by anyone but its
+// owner: a dead owner's lease ends at its TTL.
+//
+// When Redis has lost the account's keys (flushed, restarted without
+// persistence) and gen > 0, the lease that was lost with them is held for
+// one TTL for the owner this Store granted it to, so that owner's renewal
+// takes it back instead of another replica starting a second login. (A
+// loss during the fleet's very first login, gen 0, cannot be told from a
+// fresh Redis.)
 //
 // Asking for a session newer than gen also drops a cached generation gen or
 // older, so the caller's next Load reads Redis.
@@ -27,9 +35,10 @@ func (s *Store) AcquireLogin(ctx context.Context, gen uint64, owner string, ttl 
 	s.subscribe()
 	s.dropUpTo(gen)
 	epoch := s.begin()
+	ttl = max(ttl, s.cfg.minLease, time.Millisecond)
 	res, err := acquireScript.Run(ctx, s.rdb,
 		[]string{s.keys.session, s.keys.gen, s.keys.lease, s.keys.cooldown},
-		formatGen(gen), owner, millis(max(ttl, s.cfg.minLease, time.Millisecond))).Slice()
+		formatGen(gen), owner, millis(ttl), s.holds(owner)).Slice()
 	if err != nil {
 		return client.LeaseGrant{}, &Error{Op: op, Err: err}
 	}
@@ -44,12 +53,15 @@ func (s *Store) AcquireLogin(ctx context.Context, gen uint64, owner string, ttl 
 			return client.LeaseGrant{}, &Error{Op: op, Err: ErrMalformed}
 		}
 		s.remember(sess, epoch)
+		s.grant(owner, false, ttl)
 		return client.LeaseGrant{Session: sess, Newer: true}, nil
 	case 2:
 		return client.LeaseGrant{Cooldown: v.ms()}, nil
 	case 3:
+		s.grant(owner, true, ttl)
 		return client.LeaseGrant{Granted: true}, nil
 	case 4:
+		s.grant(owner, false, ttl)
 		return client.LeaseGrant{HeldFor: v.ms()}, nil
 	}
 	return client.LeaseGrant{}, &Error{Op: op, Err: ErrMalformed}
@@ -67,6 +79,7 @@ func (s *Store) ReleaseLogin(ctx context.Context, owner string, cooldown time.Du
 	if owner == "" {
 		return &Error{Op: op, Err: ErrNoOwner}
 	}
+	s.ended(owner)
 	err := releaseScript.Run(ctx, s.rdb, []string{s.keys.lease, s.keys.cooldown}, owner, millis(cooldown)).Err()
 	if err != nil {
 		return &Error{Op: op, Err: err}

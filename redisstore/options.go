@@ -67,8 +67,9 @@ func WithPollInterval(d time.Duration) Option {
 }
 
 // WithMinLeaseTTL makes every login lease last at least d, whatever TTL the
-// client asks for: for a login function that may outlive the client's login
-// timeout. The client asks for its login timeout plus 5 s.
+// client asks for. The client asks for a 2 s lease and renews it while its
+// login runs, so a holder that dies is taken over within 2 s; a longer
+// minimum delays that takeover to d.
 func WithMinLeaseTTL(d time.Duration) Option {
 	return func(c *config) { c.minLease = max(d, 0) }
 }

@@ -36,7 +36,18 @@ type Store struct {
 	// epoch counts the sessions remembered, so a read that started before
 	// a newer session was remembered does not take the cache back.
 	epoch uint64
+	// held names the owners this Store granted the lease to, until they
+	// commit, release or hear that another owner took it over: the owners
+	// that may take back a lease Redis lost (lostLease).
+	held map[string]bool
+	// leaseTTL is the longest lease asked for, how long a lost lease is
+	// held; defaultLeaseTTL until one is asked for.
+	leaseTTL time.Duration
 }
+
+// defaultLeaseTTL is how long a lease lost with Redis's data is held when
+// the Store has not been asked for a lease yet: the client's lease TTL.
+const defaultLeaseTTL = 2 * time.Second
 
 var (
 	_ client.SessionStore = (*Store)(nil)
@@ -49,7 +60,7 @@ var (
 // name and Redis. A nil rdb or an empty name gives a Store whose every
 // method returns an *Error.
 func New(rdb redis.UniversalClient, name string, opts ...Option) *Store {
-	s := &Store{rdb: rdb, cfg: newConfig(opts)}
+	s := &Store{rdb: rdb, cfg: newConfig(opts), held: map[string]bool{}, leaseTTL: defaultLeaseTTL}
 	s.keys = newKeys(s.cfg.prefix, name)
 	s.sub.init()
 	switch {
@@ -132,7 +143,7 @@ func (s *Store) fetch(ctx context.Context) (client.Session, error) {
 			form, ttl = formatGen(known.Generation)+"\n"+encode(known), s.sessionTTL(known)
 		}
 	}
-	v, err := loadScript.Run(ctx, s.rdb, []string{s.keys.session, s.keys.gen}, gen, form, ttl).Text()
+	v, err := loadScript.Run(ctx, s.rdb, []string{s.keys.session, s.keys.gen, s.keys.lease}, gen, form, ttl, millis(s.lostHold())).Text()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		if s.valid(known) {
 			// Answer from memory for another cache TTL before trying
@@ -163,26 +174,48 @@ func (s *Store) fetch(ctx context.Context) (client.Session, error) {
 // session: next with its Generation set, or the newer one. Storing clears
 // the login lease and the cool-down and wakes every replica's AwaitSession.
 // The generation is max(stored, prev)+1, so a Redis that lost its data
-// never takes the fleet's generation backwards.
+// never takes the fleet's generation backwards. Replace is not fenced by
+// the lease: the client stores its logins' sessions with CommitLogin.
 func (s *Store) Replace(ctx context.Context, prev uint64, next client.Session) (client.Session, error) {
+	return s.write(ctx, "replace", replaceScript, prev, next)
+}
+
+// CommitLogin is Replace fenced by the login lease, in one script: while
+// an owner other than owner holds the lease it stores nothing, leaves that
+// owner's lease alone and returns an *Error matching client.ErrLeaseLost.
+// owner's own lease, or none (it lapsed, or Redis lost it), lets it store;
+// so does a lease Redis lost and holds for its holder, when this Store
+// granted owner the lease.
+func (s *Store) CommitLogin(ctx context.Context, owner string, prev uint64, next client.Session) (client.Session, error) {
+	if owner == "" && s.err == nil {
+		return client.Session{}, &Error{Op: "commit login", Err: ErrNoOwner}
+	}
+	return s.write(ctx, "commit login", commitScript, prev, next, owner, s.ended(owner))
+}
+
+// write runs replaceScript or commitScript (whose ARGV go on with fence).
+func (s *Store) write(ctx context.Context, op string, script *redis.Script, prev uint64, next client.Session, fence ...any) (client.Session, error) {
 	if s.err != nil {
 		return client.Session{}, s.err
 	}
 	s.subscribe()
 	epoch := s.begin()
-	res, err := replaceScript.Run(ctx, s.rdb,
+	res, err := script.Run(ctx, s.rdb,
 		[]string{s.keys.session, s.keys.gen, s.keys.lease, s.keys.cooldown},
-		formatGen(prev), encode(next), s.sessionTTL(next), s.keys.channel).Slice()
+		append([]any{formatGen(prev), encode(next), s.sessionTTL(next), s.keys.channel}, fence...)...).Slice()
 	if err != nil {
-		return client.Session{}, &Error{Op: "replace", Err: err}
+		return client.Session{}, &Error{Op: op, Err: err}
 	}
 	v, ok := pair(res)
 	if !ok {
-		return client.Session{}, &Error{Op: "replace", Err: ErrMalformed}
+		return client.Session{}, &Error{Op: op, Err: ErrMalformed}
+	}
+	if v.n == 2 {
+		return client.Session{}, &Error{Op: op, Err: client.ErrLeaseLost}
 	}
 	sess, err := decode(v.form)
 	if err != nil {
-		return client.Session{}, &Error{Op: "replace", Err: err}
+		return client.Session{}, &Error{Op: op, Err: err}
 	}
 	s.remember(sess, epoch)
 	if v.n == 1 {
@@ -254,4 +287,47 @@ func (s *Store) sessionTTL(sess client.Session) string {
 		return "0"
 	}
 	return millis(max(time.Until(sess.ExpiresAt)+s.cfg.grace, time.Millisecond))
+}
+
+// grant records whether owner holds the lease this Store granted it, and
+// the lease's TTL.
+func (s *Store) grant(owner string, holds bool, ttl time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.leaseTTL = max(s.leaseTTL, ttl)
+	if holds {
+		s.held[owner] = true
+	} else {
+		delete(s.held, owner)
+	}
+}
+
+// holds is "1" when this Store granted owner the lease, else "0": the
+// scripts' argument that lets owner take back a lease Redis lost.
+func (s *Store) holds(owner string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.held[owner] {
+		return "1"
+	}
+	return "0"
+}
+
+// ended is holds, forgetting owner's lease: it commits or releases it.
+func (s *Store) ended(owner string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	held := s.held[owner]
+	delete(s.held, owner)
+	if held {
+		return "1"
+	}
+	return "0"
+}
+
+// lostHold is how long a lease Redis lost is held for its holder.
+func (s *Store) lostHold() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.leaseTTL
 }

@@ -118,6 +118,141 @@ func TestAcquireLoginAnswersNewerCooldownGrantOrHolder(t *testing.T) {
 	})
 }
 
+func TestCommitLoginIsFencedByTheLease(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		name := account(t)
+		s := newStore(t, b.client(t), name, redisstore.WithCacheTTL(0))
+		admin := b.admin(t)
+		leaseKey := "devcloud:{" + name + "}:lease"
+		if g, err := s.AcquireLogin(ctx, 0, "old", time.Minute); err != nil || !g.Granted {
+			t.Fatalf("old: %+v %v", g, err)
+		}
+		admin.Del(ctx, leaseKey) // old's lease lapses
+		if g, err := s.AcquireLogin(ctx, 0, "next", time.Minute); err != nil || !g.Granted {
+			t.Fatalf("next: %+v %v", g, err)
+		}
+
+		got, err := s.CommitLogin(ctx, "old", 0, session("old"))
+		var se *redisstore.Error
+		if !errors.Is(err, client.ErrLeaseLost) || !errors.As(err, &se) || se.Op != "commit login" || got != (client.Session{}) {
+			t.Fatalf("old's commit under next's lease: %+v %v, want an *Error commit login matching ErrLeaseLost", got, err)
+		}
+		if cur, ok, err := s.Load(ctx); ok || err != nil {
+			t.Fatalf("old's refused commit stored %+v (%v)", cur, err)
+		}
+		if holder, pttl := admin.Get(ctx, leaseKey).Val(), admin.PTTL(ctx, leaseKey).Val(); holder != "next" || pttl <= 50*time.Second {
+			t.Fatalf("next's lease after old's commit: %q for %v, want next's for about a minute", holder, pttl)
+		}
+
+		if got, err = s.CommitLogin(ctx, "next", 0, session("next")); err != nil || got.Token != "next" || got.Generation != 1 {
+			t.Fatalf("next's commit: %+v %v", got, err)
+		}
+		if n := admin.Exists(ctx, leaseKey).Val(); n != 0 {
+			t.Fatalf("next's commit left the lease")
+		}
+		// The lease ended with next's commit: old's late commit is the
+		// compare-and-set's to refuse.
+		if got, err = s.CommitLogin(ctx, "old", 0, session("old")); err != nil || got.Token != "next" || got.Generation != 1 {
+			t.Fatalf("old's late commit: %+v %v, want next's session", got, err)
+		}
+		// A lapsed lease that nobody took lets its holder store.
+		if g, err := s.AcquireLogin(ctx, 1, "slow", time.Minute); err != nil || !g.Granted {
+			t.Fatalf("slow: %+v %v", g, err)
+		}
+		admin.Del(ctx, leaseKey)
+		if got, err = s.CommitLogin(ctx, "slow", 1, session("slow")); err != nil || got.Token != "slow" || got.Generation != 2 {
+			t.Fatalf("commit after a lapse nobody took: %+v %v", got, err)
+		}
+		if _, err := s.CommitLogin(ctx, "", 2, session("x")); !errors.Is(err, redisstore.ErrNoOwner) {
+			t.Fatalf("commit without an owner: %v", err)
+		}
+	})
+}
+
+// TestALeaseLostWithRedisDataGoesBackToItsHolder: Redis is flushed while
+// a's login runs; the first replica to notice writes the generation back
+// and holds the lease for a, which takes it back with its next renewal or
+// its commit; nobody else gets it.
+func TestALeaseLostWithRedisDataGoesBackToItsHolder(t *testing.T) {
+	forEach(t, func(t *testing.T, b backend) {
+		ctx := context.Background()
+		name := account(t)
+		a := newStore(t, b.client(t), name, redisstore.WithCacheTTL(0))
+		other := newStore(t, b.client(t), name, redisstore.WithCacheTTL(0))
+		admin := b.admin(t)
+		leaseKey, genKey := "devcloud:{"+name+"}:lease", "devcloud:{"+name+"}:gen"
+		const ttl = 2 * time.Second
+		for _, tt := range []struct {
+			name   string
+			notice func() // the first replica to notice the loss
+		}{
+			{"noticed by another replica's AcquireLogin", func() {
+				if g, err := other.AcquireLogin(ctx, 1, "b", ttl); err != nil || g.HeldFor <= ttl-time.Second || g.HeldFor > ttl {
+					t.Fatalf("b asks after the flush: %+v %v, want the lost lease held about %v", g, err, ttl)
+				}
+			}},
+			{"noticed by another replica's Load", func() {
+				if got, ok, err := other.Load(ctx); err != nil || !ok || got.Generation != 1 {
+					t.Fatalf("b loads after the flush: %+v %v %v, want generation 1 written back", got, ok, err)
+				}
+			}},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				b.flush(t)
+				if _, err := a.Replace(ctx, 0, session("t1")); err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := other.Load(ctx); err != nil { // b knows generation 1
+					t.Fatal(err)
+				}
+				if g, err := a.AcquireLogin(ctx, 1, "a", ttl); err != nil || !g.Granted {
+					t.Fatalf("a: %+v %v", g, err)
+				}
+				b.flush(t)
+				tt.notice()
+				if g, _ := admin.Get(ctx, genKey).Uint64(); g != 1 {
+					t.Fatalf("generation after the flush: %d, want 1 written back", g)
+				}
+				if holder := admin.Get(ctx, leaseKey).Val(); holder != "~lost" {
+					t.Fatalf("lease after the flush: %q, want held for its holder", holder)
+				}
+				if g, err := other.AcquireLogin(ctx, 1, "b", ttl); err != nil || g.HeldFor <= 0 {
+					t.Fatalf("b asks again: %+v %v, want it held", g, err)
+				}
+				if g, err := a.AcquireLogin(ctx, 1, "c", ttl); err != nil || g.HeldFor <= 0 {
+					t.Fatalf("c, never granted, on a's Store: %+v %v, want it held", g, err)
+				}
+				if _, err := other.CommitLogin(ctx, "b", 1, session("b")); !errors.Is(err, client.ErrLeaseLost) {
+					t.Fatalf("b's commit: %v, want ErrLeaseLost", err)
+				}
+				if g, err := a.AcquireLogin(ctx, 1, "a", ttl); err != nil || !g.Granted {
+					t.Fatalf("a renews: %+v %v, want its lease back", g, err)
+				}
+				if holder := admin.Get(ctx, leaseKey).Val(); holder != "a" {
+					t.Fatalf("lease after a's renewal: %q, want a", holder)
+				}
+				got, err := a.CommitLogin(ctx, "a", 1, session("t2"))
+				if err != nil || got.Token != "t2" || got.Generation != 2 {
+					t.Fatalf("a's commit: %+v %v, want t2 generation 2", got, err)
+				}
+			})
+		}
+		// Without a renewal between the flush and the commit: the commit
+		// takes the lost lease back itself.
+		if g, err := a.AcquireLogin(ctx, 2, "a", ttl); err != nil || !g.Granted {
+			t.Fatalf("a: %+v %v", g, err)
+		}
+		b.flush(t)
+		if _, _, err := other.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := a.CommitLogin(ctx, "a", 2, session("t3")); err != nil || got.Generation != 3 {
+			t.Fatalf("a's commit after the flush: %+v %v, want generation 3", got, err)
+		}
+	})
+}
+
 func TestReleaseLoginOnlyByTheOwner(t *testing.T) {
 	forEach(t, func(t *testing.T, b backend) {
 		ctx := context.Background()
