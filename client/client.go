@@ -152,35 +152,32 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if rnd == nil {
 		rnd = rand.Float64
 	}
-	life, stop := context.WithCancel(context.Background())
 	c.sessions = &sessions{
-		store:   store,
-		owner:   uuid.NewString(),
-		clock:   cfg.clock,
-		margin:  cfg.refreshMargin,
-		jitter:  refreshJitter * rnd(),
-		timeout: cfg.loginTimeout,
-		cool:    cooldown{backoff: cfg.policy.LoginCooldown, rnd: cfg.rnd},
-		gate:    c.breaker,
-		life:    life,
-		stop:    stop,
-		obs:     &c.obs,
+		store: store,
+		owner: uuid.NewString(),
+		clock: cfg.clock,
+		plan:  refreshPlan{margin: cfg.refreshMargin, jitter: refreshJitter * rnd()},
+		login: loginCall{timeout: cfg.loginTimeout},
+		cool:  cooldown{backoff: cfg.policy.LoginCooldown, rnd: cfg.rnd},
+		gate:  c.breaker,
+		life:  newLifetime(),
+		obs:   &c.obs,
 	}
 	c.sessions.lease, _ = store.(LoginLease)
 	wire.dead = &c.sessions.deadAuth
 	c.steps = c.assemble(&cfg)
 	switch {
 	case cfg.login != nil:
-		c.sessions.login = cfg.login
+		c.sessions.login.fn = cfg.login
 	case cfg.appID != "":
-		c.sessions.login = c.defaultLogin(cfg.appID, cfg.secret)
+		c.sessions.login.fn = c.defaultLogin(cfg.appID, cfg.secret)
 	}
 	return c, nil
 }
 
 // hasLogin reports whether the client logs in: WithCredentials or
 // WithLogin.
-func (c *Client) hasLogin() bool { return c.sessions.login != nil }
+func (c *Client) hasLogin() bool { return c.sessions.login.fn != nil }
 
 // Session returns the current session, logging in if there is none yet.
 func (c *Client) Session(ctx context.Context) (Session, error) {

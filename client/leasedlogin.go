@@ -77,7 +77,7 @@ func (s *sessions) keepLease(ctx context.Context, gen uint64) (stop func()) {
 // breaker are marked so that they start no cool-down.
 func (s *sessions) logIn(ctx context.Context) (Session, error) {
 	version := s.offset.version()
-	fresh, err := s.call(ctx)
+	fresh, err := s.login.call(ctx, s.life.ctx)
 	switch {
 	case err != nil:
 	case fresh.Token == "":

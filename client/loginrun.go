@@ -5,8 +5,6 @@ import (
 	stderrors "errors"
 	"fmt"
 	"time"
-
-	apierrors "github.com/devcloud/devcloud-go/errors"
 )
 
 // leaseGrace is how much longer than the login timeout a client waits for
@@ -41,35 +39,29 @@ func (s *sessions) start(ctx context.Context, after uint64) *loginRun {
 	if s.run != nil {
 		return s.run
 	}
-	if s.closed {
+	r := &loginRun{after: after, relogin: s.condemned.Load() > 0 && after <= s.condemned.Load(), done: make(chan struct{}), caller: ctx}
+	if !s.life.spawn(func() { s.runLogin(r) }) {
 		return nil
 	}
-	r := &loginRun{after: after, relogin: s.condemned.Load() > 0 && after <= s.condemned.Load(), done: make(chan struct{}), caller: ctx}
 	s.run = r
-	s.wg.Add(1)
-	go s.runLogin(r)
 	return r
 }
 
 func (s *sessions) runLogin(r *loginRun) {
-	defer s.wg.Done()
 	issued := s.now()
 	s.obtain(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if r.err == nil {
-		s.cool.loggedIn()
+		s.cool.loggedIn(r.sess.Generation, r.relogin)
 		s.latest = max(s.latest, r.sess.Generation)
-		if r.relogin {
-			s.reborn = r.sess.Generation
-		}
 		if r.own {
 			if r.sess.Generation <= s.condemned.Load() {
 				// The store lost its data and numbers afresh: the session
 				// just stored is the newest whatever its number.
 				s.condemned.Store(r.sess.Generation - 1)
 			}
-			s.planRefresh(r.sess, issued)
+			s.plan.plan(r.sess, issued)
 		}
 	}
 	s.run = nil
@@ -85,7 +77,7 @@ func (s *sessions) runLogin(r *loginRun) {
 // client waits for that client's session as for any holder's.
 func (s *sessions) obtain(r *loginRun) {
 	// Long enough to wait for another client's login and then run one's own.
-	ctx, cancel := context.WithTimeout(s.life, s.timeout+leaseGrace+s.timeout)
+	ctx, cancel := context.WithTimeout(s.life.ctx, s.login.timeout+leaseGrace+s.login.timeout)
 	defer cancel()
 	if s.lease == nil {
 		s.loginAndStore(ctx, r)
@@ -151,30 +143,11 @@ func (s *sessions) loginAndStore(ctx context.Context, r *loginRun) {
 	ctx = s.obs.loginStart(ctx, r.caller, LoginInfo{Generation: prev})
 	r.ctx = ctx
 	defer s.loginEnd(ctx, r)
-	version := s.offset.version()
-	fresh, err := s.call(ctx)
-	switch {
-	case err != nil:
-	case fresh.Token == "":
-		err = &LoginFailedError{Err: errEmptyToken}
-	case hasControl(fresh.Token, true) || hasControl(fresh.CSRFToken, true):
-		err = &LoginFailedError{Err: errUnsendableToken}
-	}
+	fresh, err := s.logIn(ctx)
 	if err != nil {
-		if code, ok := apierrors.CodeOf(err); ok && code == apierrors.Code(10006) && s.offset.version() != version {
-			// The login corrected the clock offset (the default login
-			// reads the Date header): the next login is signed with the
-			// server's time, no need to cool down.
-			err = clockCorrected{err}
-		} else if waitable(err) && s.gate.blocks() {
-			// This failure opened the circuit breaker: the platform is
-			// down, not this login, so no cool-down on top of it.
-			err = fmt.Errorf("%w (%w)", err, ErrCircuitOpen)
-		}
 		r.err = err
 		return
 	}
-	fresh.Generation = 0
 	stored, err := s.store.Replace(ctx, prev, fresh)
 	if err != nil {
 		r.err = storeError("replace", err)
@@ -188,45 +161,11 @@ func (s *sessions) loginEnd(ctx context.Context, r *loginRun) {
 	s.obs.loginEnd(ctx, LoginResult{LoginInfo: LoginInfo{Generation: r.after}, Err: r.err})
 }
 
-// call runs the login function under the login timeout. The timeout holds
-// even for a function that ignores its context: its answer is then
-// dropped, and the goroutine running it ends when it returns. A panic in
-// the function becomes a LoginFailedError instead of crashing the process.
-func (s *sessions) call(ctx context.Context) (Session, error) {
-	s.logins.Add(1)
-	ctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	type answer struct {
-		sess Session
-		err  error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		var a answer
-		defer func() {
-			if v := recover(); v != nil {
-				a = answer{err: &LoginFailedError{Err: fmt.Errorf("the login function panicked (%T)", v)}}
-			}
-			ch <- a
-		}()
-		a.sess, a.err = s.login(ctx)
-	}()
-	select {
-	case a := <-ch:
-		return a.sess, a.err
-	case <-ctx.Done():
-		if s.life.Err() != nil {
-			return Session{}, ErrClosed
-		}
-		return Session{}, fmt.Errorf("the login gave no answer within %v: %w", s.timeout, ctx.Err())
-	}
-}
-
 // fail starts the cool-down after a failed login and returns its length; a
 // login ended by Close, one that corrected the clock, or one the circuit
 // breaker refused (the platform is down, not this login) starts none.
 func (s *sessions) fail(err error) time.Duration {
-	if stderrors.Is(err, ErrClosed) || stderrors.Is(err, ErrCircuitOpen) || s.life.Err() != nil {
+	if stderrors.Is(err, ErrClosed) || stderrors.Is(err, ErrCircuitOpen) || s.life.ctx.Err() != nil {
 		return 0
 	}
 	var cc clockCorrected
@@ -235,7 +174,6 @@ func (s *sessions) fail(err error) time.Duration {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.streak.Store(true)
 	return s.cool.fail(s.clock.Now(), err)
 }
 

@@ -12,18 +12,6 @@ import (
 	"github.com/devcloud/devcloud-go/retry"
 )
 
-// LoginFunc obtains a new session. The client calls it lazily before the
-// first request, shortly before the session expires, and after the platform
-// answers 10001, 10002 or 10007 — one call at a time however many goroutines
-// need it. It runs under its own timeout, not under any caller's context.
-type LoginFunc func(ctx context.Context) (Session, error)
-
-// refreshJitter is the largest fraction of the refresh margin a client
-// gives back, drawn once per client (as the AWS SDK's
-// ExpiryWindowJitterFrac), so that replicas sharing a session do not all
-// try to refresh it at the same instant.
-const refreshJitter = 0.5
-
 // maxSessionRounds bounds the logins one caller waits for in one get: a
 // login that brings back a session already known dead is followed by one
 // more, never by an endless chain.
@@ -39,70 +27,32 @@ const maxSessionRounds = 3
 //	expired   → callers wait for a login
 //	condemned → (a session code was seen on it) same as expired, forever
 //
-// Every login goes through loginRun (flight.go), one at a time.
+// Its three verbs are get (a session newer than a generation), condemn (the
+// platform refused generation N) and proven (a call succeeded with N).
+// Every login goes through loginRun (loginrun.go), one at a time; the
+// cool-down and the judgement of refusals at birth are cooldown's
+// (cooldown.go), the refresh schedule refreshPlan's (refresh.go).
 type sessions struct {
-	obs     *Observer // the client's
-	store   SessionStore
-	lease   LoginLease // the store's login lease, or nil
-	owner   string     // this client's name for the lease
-	login   LoginFunc
-	clock   retry.Clock
-	margin  time.Duration
-	jitter  float64 // fraction of the margin this client gives back
-	timeout time.Duration
-	gate    *breaker // the client's circuit breaker, nil without one
-	offset  clockOffset
-	// logins counts the login function's calls, for hooks and tests.
-	logins atomic.Int64
-	// streak mirrors cool.streak(), so a successful call checks it
-	// without the mutex.
-	streak atomic.Bool
-	// provenGen is the newest generation a call succeeded with: a session
-	// that worked and later dies was revoked, not refused at birth.
-	provenGen atomic.Uint64
-	// refusedGen is the generation whose refusal at birth started the
-	// cool-down (0: none), refusal that refusal's error: a success with
-	// that session, processed later, shows it was revoked after it had
-	// worked, not refused, and lifts the cool-down it started.
-	refusedGen atomic.Uint64
-	refusal    error
-	// revoked is the generation refused at birth and forgiven as revoked
-	// again (0: none since a session last worked): the next refusal at
-	// birth is not forgiven.
-	revoked atomic.Uint64
-
-	// life ends at Close; every login runs under it.
-	life context.Context
-	stop context.CancelFunc
-	wg   sync.WaitGroup // the running login
+	obs    *Observer // the client's
+	store  SessionStore
+	lease  LoginLease // the store's login lease, or nil
+	owner  string     // this client's name for the lease
+	login  loginCall  // nil fn: the client does not log in
+	clock  retry.Clock
+	gate   *breaker // the client's circuit breaker, nil without one
+	offset clockOffset
+	life   lifetime // every login runs under it; Close ends it
 
 	mu        sync.Mutex
-	closed    bool
 	condemned atomic.Uint64 // every generation up to this one is dead; written under mu
 	// deadAuth is the Authorization value of the newest condemned
 	// session, which the client's transport never lets leave.
 	deadAuth atomic.Pointer[string]
 	latest   uint64 // the newest generation seen
-	// reborn is the generation a relogin brought (a login replacing a
-	// condemned session): refused before any call proved it, it counts as
-	// a failed login whichever call sees the refusal first.
-	reborn uint64
-	run    *loginRun
-	cool   cooldown
-	// plan is when to refresh the session of generation gen.
-	plan struct {
-		gen uint64
-		at  time.Time
-	}
+	run      *loginRun
+	cool     cooldown
+	plan     refreshPlan
 }
-
-type freshness int
-
-const (
-	valid freshness = iota
-	due
-	expired
-)
 
 // now is the local clock corrected by the server's offset.
 func (s *sessions) now() time.Time { return s.offset.apply(s.clock.Now()) }
@@ -131,7 +81,7 @@ func (t *ticket) counts() int {
 // session returns the session for a call's next attempt, t its ticket:
 // none when the client does not log in.
 func (s *sessions) session(ctx context.Context, t *ticket) (Session, error) {
-	if s.login == nil {
+	if s.login.fn == nil {
 		return Session{}, nil
 	}
 	sess, ran, err := s.get(ctx, t.after)
@@ -180,7 +130,7 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 		need := max(after, s.condemned.Load())
 		if ok && cur.Generation > need {
 			s.latest = max(s.latest, cur.Generation)
-			switch s.freshness(cur) {
+			switch s.plan.freshness(cur, s.now()) {
 			case valid:
 				s.mu.Unlock()
 				return cur, ran, nil
@@ -251,71 +201,14 @@ func (l liveStep) run(ctx context.Context, a *exchange) result {
 	return a.next(ctx)
 }
 
-// freshness places sess on its way to expiry. s.mu is held.
-func (s *sessions) freshness(sess Session) freshness {
-	if sess.ExpiresAt.IsZero() {
-		return valid
-	}
-	now := s.now()
-	if !now.Before(sess.ExpiresAt) {
-		return expired
-	}
-	if s.plan.gen != sess.Generation {
-		// Another client's login: plan from the moment it was first seen.
-		s.planRefresh(sess, now)
-	}
-	if now.Before(s.plan.at) {
-		return valid
-	}
-	return due
-}
-
-// planRefresh sets when to refresh sess, issued at issued: a margin ahead of
-// expiry, never later than half-way through a short session (so a
-// short-lived session is not refreshed on every call), minus this client's
-// jitter. s.mu is held.
-func (s *sessions) planRefresh(sess Session, issued time.Time) {
-	s.plan.gen, s.plan.at = sess.Generation, time.Time{}
-	if sess.ExpiresAt.IsZero() {
-		return
-	}
-	margin := min(s.margin, sess.ExpiresAt.Sub(issued)/2)
-	margin -= time.Duration(float64(margin) * s.jitter)
-	s.plan.at = sess.ExpiresAt.Add(-margin)
-}
-
-// condemn records that the platform refused the session of generation gen:
-// no caller gets it, or an older one, again. first reports whether nobody
-// had seen it refused before.
-//
-// When, besides, it is the newest session known and no call has succeeded
-// with it, the platform refused it at birth. If a relogin brought it, or
-// the caller had just logged in for it (replay: its replay after a
-// relogin; fresh: its first session, issued after a failed login or
-// refusal), the refusal tells one of two platforms apart:
-//
-//   - Revoked again: sessions of this client have worked (one was proven)
-//     and this is the first session refused at birth since one last
-//     worked. A one-session-per-account platform does this when another
-//     process logs in twice. It costs no call: nothing cools down, the
-//     call logs in again and replays (an attempt of its policy).
-//   - Refuses every session: no session ever worked, or a second session
-//     in a row was refused at birth. That counts as a failed login and
-//     rejected is true: the call fails, and the cool-down makes the calls
-//     behind it fail at once rather than wait for another refused session,
-//     so such a platform costs a login per cool-down, not one per call
-//     (2 logins for 50 calls, TestPlatformRefusingEverySessionCostsBoundedLogins).
-//
-// Which call's refusal of a relogin's session arrives first — the
-// replay's, or that of a call handed the new session without waiting —
-// does not matter. All in one step, so no caller slips a login in between.
+// condemn records that the platform refused the session sess: no caller
+// gets it, or an older one, again. first reports whether nobody had seen
+// it refused before; rejected whether the refusal counts as a failed login
+// (cooldown.refusedAtBirth tells a platform that revoked a session again
+// from one that refuses every session). All in one step, so no caller
+// slips a login in between.
 func (s *sessions) condemn(sess Session, replay, fresh bool, err error) (first, rejected bool) {
 	gen := sess.Generation
-	ae, isAPI := err.(*apierrors.APIError)
-	if isAPI {
-		cp := *ae // the call goes on to label its own error
-		err = &cp
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if gen <= s.condemned.Load() {
@@ -326,50 +219,18 @@ func (s *sessions) condemn(sess Session, replay, fresh bool, err error) (first, 
 		auth := "Bearer " + sess.Token
 		s.deadAuth.Store(&auth)
 	}
-	atBirth := gen >= s.latest && gen > s.provenGen.Load()
-	if !atBirth || !(replay || gen == s.reborn || fresh && s.cool.streak()) {
-		return true, false
-	}
-	if s.provenGen.Load() > 0 && s.revoked.Load() == 0 {
-		s.revoked.Store(gen) // revoked again; a second in a row is not
-		return true, false
-	}
-	s.cool.fail(s.clock.Now(), err)
-	s.streak.Store(true)
-	if isAPI { // a pointer: the cool-down's error is compared with it
-		s.refusedGen.Store(gen)
-		s.refusal = err
-	}
-	return true, true
+	return true, s.cool.refusedAtBirth(gen, s.latest, replay, fresh, s.clock.Now(), err)
 }
 
-// proven records that a call succeeded with the session of generation
-// gen: the cool-down schedule starts afresh, and a session of gen or newer
-// ends the run of sessions revoked at birth. When gen was judged refused at
-// birth, the success was only processed after the refusal (many calls were
-// in flight on the session when the platform revoked it): the session
-// worked, so the cool-down its refusal started is lifted, unless a failed
-// login has started one of its own since.
+// proven records that a call succeeded with the session of generation gen.
+// Most calls find nothing else to record, without the mutex.
 func (s *sessions) proven(gen uint64) {
-	for p := s.provenGen.Load(); gen > p && !s.provenGen.CompareAndSwap(p, gen); p = s.provenGen.Load() {
-	}
-	if !s.streak.Load() && s.refusedGen.Load() == 0 && s.revoked.Load() == 0 {
+	if !s.cool.unproven(gen) {
 		return
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.cool.proven()
-	s.streak.Store(false)
-	if r := s.revoked.Load(); r != 0 && gen >= r {
-		s.revoked.Store(0)
-	}
-	if r := s.refusedGen.Load(); r != 0 && gen >= r {
-		if s.cool.err == s.refusal {
-			s.cool.lift()
-		}
-		s.refusedGen.Store(0)
-		s.refusal = nil
-	}
+	s.cool.provenBy(gen)
+	s.mu.Unlock()
 }
 
 // cooldownLeft reports how long to wait before the next login, when err is
@@ -382,7 +243,7 @@ func (s *sessions) cooldownLeft(err error) (time.Duration, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return max(s.cool.until.Sub(s.clock.Now()), 0), true
+	return s.cool.left(s.clock.Now()), true
 }
 
 func waitable(err error) bool {
@@ -413,8 +274,7 @@ func waitable(err error) bool {
 // close ends the running login and waits for it.
 func (s *sessions) close() {
 	s.mu.Lock()
-	s.closed = true
+	s.life.end()
 	s.mu.Unlock()
-	s.stop()
-	s.wg.Wait()
+	s.life.wait()
 }

@@ -12,5 +12,5 @@ type Stats struct {
 
 // Stats returns a snapshot of the client's counters.
 func (c *Client) Stats() Stats {
-	return Stats{Logins: int(c.sessions.logins.Load()), RetryTokens: c.budget.Tokens()}
+	return Stats{Logins: int(c.sessions.login.calls.Load()), RetryTokens: c.budget.Tokens()}
 }

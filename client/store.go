@@ -2,7 +2,7 @@ package client
 
 import (
 	"context"
-	"sync"
+	stderrors "errors"
 	"time"
 )
 
@@ -41,109 +41,66 @@ type SessionStore interface {
 	Replace(ctx context.Context, prev uint64, next Session) (Session, error)
 }
 
-// NewMemoryStore returns an empty in-memory SessionStore, safe for
-// concurrent use. It implements LoginLease, so clients of one process that
-// share it log in once between them; its lease and cool-down run on the
-// wall clock.
-func NewMemoryStore() SessionStore { return newMemoryStore(time.Now) }
+// LoginLease is implemented by a SessionStore that coordinates logins among
+// every client sharing it (replicas of an app on one platform account). The
+// client finds it by type assertion and then logs in only while it holds the
+// lease, so the fleet logs in once per expiry or revocation.
+//
+// The lease is short and kept alive: the client asks for a lease of a few
+// seconds and, while its login runs, asks AcquireLogin again every quarter
+// of it, which renews it. A holder that dies stops renewing, so another
+// client takes over within the lease's TTL instead of after the login
+// timeout. The session a login brings is stored with CommitLogin, fenced by
+// the lease: a holder that lost its lease (it paused past its TTL, or the
+// store lost its data) can neither overwrite the next holder's session nor
+// delete its lease.
+type LoginLease interface {
+	// AcquireLogin answers, atomically, one of:
+	//   - a stored session newer than gen:         Grant{Session: s, Newer: true}
+	//   - a fleet-wide login cool-down is running:  Grant{Cooldown: left}
+	//   - the right to log in, held by owner for ttl: Grant{Granted: true}
+	//     (also when owner already holds it: the TTL is renewed)
+	//   - someone else holds it:                  Grant{HeldFor: holder's remaining TTL}
+	// The lease expires on its own after ttl, so a dead holder is taken over.
+	AcquireLogin(ctx context.Context, gen uint64, owner string, ttl time.Duration) (LeaseGrant, error)
 
-func newMemoryStore(now func() time.Time) *memoryStore {
-	return &memoryStore{now: now, wake: make(chan struct{})}
+	// CommitLogin stores next, the session owner's login brought, as
+	// Replace does (a compare-and-set on the generation prev, which also
+	// ends the lease and any cool-down), but only while no other owner
+	// holds the lease; owner's own lease, or none at all (it lapsed and
+	// nobody took it), lets it store. When another owner holds the lease
+	// it changes nothing and returns an error matching ErrLeaseLost: the
+	// client then drops its session and waits for that owner's.
+	CommitLogin(ctx context.Context, owner string, prev uint64, next Session) (Session, error)
+
+	// ReleaseLogin gives the lease back after a failed login, only if owner
+	// still holds it. cooldown > 0 also starts a fleet-wide login cool-down
+	// of that length (10004, Retry-After, any failed login), seen by every
+	// AcquireLogin until it ends.
+	ReleaseLogin(ctx context.Context, owner string, cooldown time.Duration) error
+
+	// AwaitSession blocks until a session newer than gen is stored, max has
+	// passed, or ctx ends. It returns ctx.Err() when ctx ended, nil
+	// otherwise (the caller then asks AcquireLogin again).
+	AwaitSession(ctx context.Context, gen uint64, max time.Duration) error
 }
 
-type memoryStore struct {
-	now func() time.Time // the lease's clock; a client's own store runs on the client's
+// ErrLeaseLost is the cause of CommitLogin's error when another owner holds
+// the login lease: the caller's lease lapsed and someone took it over.
+var ErrLeaseLost = stderrors.New("devcloud: the login lease is held by another owner")
 
-	mu  sync.RWMutex
-	s   Session
-	has bool
-
-	owner      string    // holder of the login lease, "" when free
-	leaseUntil time.Time // when the holder's lease lapses
-	coolUntil  time.Time // end of the fleet-wide login cool-down
-	wake       chan struct{}
-}
-
-func (m *memoryStore) Load(context.Context) (Session, bool, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.s, m.has, nil
-}
-
-func (m *memoryStore) Replace(_ context.Context, prev uint64, next Session) (Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.replace(prev, next), nil
-}
-
-// CommitLogin is Replace fenced by the lease: while another owner's lease
-// runs it stores nothing and keeps that owner's lease.
-func (m *memoryStore) CommitLogin(_ context.Context, owner string, prev uint64, next Session) (Session, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.owner != "" && m.owner != owner && m.leaseUntil.After(m.now()) {
-		return Session{}, ErrLeaseLost
-	}
-	return m.replace(prev, next), nil
-}
-
-// replace is the compare-and-set of Replace and CommitLogin; storing ends
-// the lease. m.mu is held.
-func (m *memoryStore) replace(prev uint64, next Session) Session {
-	if m.s.Generation > prev {
-		return m.s
-	}
-	next.Generation = m.s.Generation + 1
-	m.s, m.has = next, true
-	m.owner = ""
-	close(m.wake)
-	m.wake = make(chan struct{})
-	return next
-}
-
-func (m *memoryStore) AcquireLogin(_ context.Context, gen uint64, owner string, ttl time.Duration) (LeaseGrant, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.has && m.s.Generation > gen {
-		return LeaseGrant{Session: m.s, Newer: true}, nil
-	}
-	now := m.now()
-	if left := m.coolUntil.Sub(now); left > 0 {
-		return LeaseGrant{Cooldown: left}, nil
-	}
-	if left := m.leaseUntil.Sub(now); m.owner != "" && m.owner != owner && left > 0 {
-		return LeaseGrant{HeldFor: left}, nil
-	}
-	m.owner, m.leaseUntil = owner, now.Add(ttl)
-	return LeaseGrant{Granted: true}, nil
-}
-
-func (m *memoryStore) ReleaseLogin(_ context.Context, owner string, cooldown time.Duration) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.owner == owner {
-		m.owner = ""
-	}
-	if cooldown > 0 {
-		m.coolUntil = m.now().Add(cooldown)
-	}
-	return nil
-}
-
-func (m *memoryStore) AwaitSession(ctx context.Context, gen uint64, max time.Duration) error {
-	m.mu.RLock()
-	newer, wake := m.has && m.s.Generation > gen, m.wake
-	m.mu.RUnlock()
-	if newer {
-		return nil
-	}
-	t := time.NewTimer(max)
-	defer t.Stop()
-	select {
-	case <-wake:
-	case <-t.C:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return nil
+// LeaseGrant is AcquireLogin's answer; exactly one of Newer, Granted,
+// Cooldown > 0, HeldFor > 0 holds.
+type LeaseGrant struct {
+	// Session is the newer session, when Newer.
+	Session Session
+	// Newer reports that a session newer than the asked generation is
+	// stored: use it instead of logging in.
+	Newer bool
+	// Granted reports that the caller holds the lease and may log in.
+	Granted bool
+	// Cooldown is how much is left of a fleet-wide login cool-down.
+	Cooldown time.Duration
+	// HeldFor is how much longer another owner holds the lease.
+	HeldFor time.Duration
 }
