@@ -364,3 +364,61 @@ func TestEndpointOptionsRejectBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestEachEndpointHasItsOwnBreaker(t *testing.T) {
+	srv, g1, g2 := twoGateways(t)
+	clk, log := mock.NewFakeClock(), newAttemptLog()
+	var mu sync.Mutex
+	var changes []string
+	cfg := client.BreakerConfig{MinFailures: 1, FailureRatio: 0.01, OnStateChange: func(from, to client.BreakerState) {
+		mu.Lock()
+		changes = append(changes, from.String()+">"+to.String())
+		mu.Unlock()
+	}}
+	c := gatewayClient(t, srv, g1.URL, client.WithEndpoints(g2.URL), client.WithClock(clk),
+		client.WithObserver(log.observer()), client.WithCircuitBreaker(cfg))
+	ctx := context.Background()
+	get := func() error { return c.Do(ctx, "GET", "/v1/devices", nil, nil) }
+	if err := get(); err != nil {
+		t.Fatal(err)
+	}
+	g1.Fail(mock.Status(503))
+	// Gateway 1's breaker opens; gateway 2's is closed: no call fails.
+	for range 3 {
+		if err := get(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := c.BreakerState(); st != client.BreakerClosed {
+		t.Errorf("BreakerState = %v with gateway 2 healthy, want closed", st)
+	}
+	g2.Fail(mock.Status(503))
+	// Gateway 2 fails too, and its breaker opens: the retry meets both
+	// breakers open and stops, without sleep or budget.
+	err := get()
+	if !stderrors.Is(err, client.ErrCircuitOpen) || !stderrors.Is(err, apierrors.Code(503)) {
+		t.Fatalf("err = %v, want the 503 and ErrCircuitOpen", err)
+	}
+	before := g1.Requests() + g2.Requests()
+	err = get()
+	if !stderrors.Is(err, client.ErrCircuitOpen) {
+		t.Fatalf("err = %v, want ErrCircuitOpen", err)
+	}
+	if n := g1.Requests() + g2.Requests() - before; n != 0 {
+		t.Errorf("%d requests with every breaker open, want 0", n)
+	}
+	if st := c.BreakerState(); st != client.BreakerOpen {
+		t.Errorf("BreakerState = %v, want open", st)
+	}
+	if s := clk.Sleeps(); len(s) != 0 {
+		t.Errorf("slept %v, want none", s)
+	}
+	if g1.Requests() != 3 || g2.Requests() != 4 {
+		t.Errorf("gateway 1: %d, gateway 2: %d requests; want 3 (login, call, the 503), 4 (3 calls, the 503)", g1.Requests(), g2.Requests())
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(changes) != 1 || changes[0] != "closed>open" {
+		t.Errorf("state changes %v, want [closed>open]: the joint state of both breakers", changes)
+	}
+}
