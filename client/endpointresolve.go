@@ -46,6 +46,12 @@ func (e *endpoints) refresh(ctx context.Context) {
 
 	urls, err := e.resolve(ctx)
 	if err != nil {
+		if ctx.Err() != nil {
+			// This call gave up, not the resolver: the next one asks.
+			e.mu.Lock()
+			e.stale = true
+			e.mu.Unlock()
+		}
 		return
 	}
 	var bases []string
