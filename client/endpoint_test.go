@@ -94,6 +94,8 @@ func TestFailoverWhenTheFirstGatewayDiesMidRun(t *testing.T) {
 	}
 	calls1, logins1 := log.count(g1.URL)
 	calls2, logins2 := log.count(g2.URL)
+	t.Logf("100 GETs, gateway 1 closed after 50: %d failed, %d request to it after it died, gateway 1 %d calls, gateway 2 %d, %d sleeps, %d login",
+		failed, calls1-deadBefore, calls1, calls2, len(clk.Sleeps()), srv.Logins())
 	if failed != 0 {
 		t.Errorf("%d calls failed, want 0", failed)
 	}
@@ -144,6 +146,8 @@ func TestFailoverWhenTheFirstGatewayAnswersForItsBackend(t *testing.T) {
 			}
 			calls1, logins1 := log.count(g1.URL)
 			calls2, logins2 := log.count(g2.URL)
+			t.Logf("gateway 1 answering %s, 30 calls over 3 cool-offs: gateway 1 got %d requests, gateway 2 answered %d calls, %d sleeps",
+				tc.name, g1.Requests(), calls2, len(clk.Sleeps()))
 			// The login went first to gateway 1 and on to gateway 2; the
 			// first call then found gateway 1 set aside.
 			if calls1+logins1 != 3 || g1.Requests() != 3 {
@@ -191,6 +195,7 @@ func TestTrafficReturnsToTheFirstGatewayAfterItsCoolOff(t *testing.T) {
 	}
 	calls1, _ := log.count(g1.URL)
 	calls2, _ := log.count(g2.URL)
+	t.Logf("gateway 1 failing then healed: gateway 1 %d calls, gateway 2 %d; back on gateway 1 from the first call after its cool-off", calls1, calls2)
 	if calls1 != 8 || calls2 != 2 {
 		t.Errorf("gateway 1 got %d calls and gateway 2 %d, want 8 and 2: traffic back on the first after its cool-off + 1 call", calls1, calls2)
 	}
@@ -238,6 +243,8 @@ func TestFailoverOfConcurrentCallsWhenTheFirstGatewayDies(t *testing.T) {
 		wg.Go(call)
 	}
 	wg.Wait()
+	t.Logf("200 concurrent GETs, gateway 1 dying under 100 of them: %d failed, the platform saw %d, %d sleeps",
+		failed.Load(), srv.Count("GET", "/v1/status"), len(clk.Sleeps()))
 	if n := failed.Load(); n != 0 {
 		t.Errorf("%d of 200 calls failed, want 0", n)
 	}
@@ -261,6 +268,7 @@ func TestAPostThatMayHaveReachedTheFirstGatewayIsNotSentToTheSecond(t *testing.T
 	clk, log := mock.NewFakeClock(), newAttemptLog()
 	c := gatewayClient(t, srv, g1.URL, client.WithEndpoints(g2.URL), client.WithClock(clk), client.WithObserver(log.observer()))
 	err := c.Do(context.Background(), "POST", "/v1/commands", map[string]string{"Cmd": "reboot"}, nil)
+	t.Logf("a POST reset after it was written: %d request in all, %d to gateway 2, error %T", srv.Count("POST", "/v1/commands"), g2.Requests(), err)
 	var te *apierrors.TransportError
 	if !stderrors.As(err, &te) {
 		t.Fatalf("err = %v, want a *errors.TransportError", err)
@@ -328,6 +336,7 @@ func TestAResolverListAfterA20013(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	t.Logf("a 20013 on the resolver's only gateway: resolver asked %d times, the new gateway answered %d requests", asked, g2.Requests())
 	if asked != 2 || g1.Requests() != 5 || g2.Requests() != 4 {
 		t.Errorf("resolver asked %d times, gateway 1: %d, gateway 2: %d requests; want 2, 5, 4", asked, g1.Requests(), g2.Requests())
 	}
