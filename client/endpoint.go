@@ -95,7 +95,9 @@ func (e *endpoints) run(ctx context.Context, a *exchange) result {
 			return res
 		}
 		// This request ends here: its AttemptStart has its AttemptEnd.
-		e.c.observe(res.ctx, e.c.attemptInfo(a.k, &res, decision{action: apierrors.ActionRetry}))
+		info := e.c.attemptInfo(a.k, &res, decision{action: apierrors.ActionRetry})
+		info.Attempt = a.n
+		e.c.observe(res.ctx, info)
 		a.steps, a.r, a.start = rest, e.c.rc.R(), e.clock.Now()
 	}
 }

@@ -291,6 +291,33 @@ func TestAPostThatMayHaveReachedTheFirstGatewayIsNotSentToTheSecond(t *testing.T
 	}
 }
 
+func TestAPostWithAKeyIsSentToTheSecondGatewayAtOnce(t *testing.T) {
+	srv, g1, g2 := twoGateways(t)
+	srv.On("POST", "/v1/commands", mock.ResetBeforeResponse(), mock.OK(map[string]any{"Done": true}))
+	clk, log := mock.NewFakeClock(), newAttemptLog()
+	c := gatewayClient(t, srv, g1.URL, client.WithEndpoints(g2.URL), client.WithClock(clk), client.WithObserver(log.observer()))
+	err := c.Do(context.Background(), "POST", "/v1/commands", map[string]string{"Cmd": "reboot"}, nil, client.IdempotencyKey("cmd-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	var keys []string
+	for _, r := range reqs {
+		if r.Path == "/v1/commands" {
+			keys = append(keys, r.IdempotencyKey)
+		}
+	}
+	if len(keys) != 2 || keys[0] != "cmd-1" || keys[1] != "cmd-1" {
+		t.Errorf("the platform got the POST with keys %q, want cmd-1 twice", keys)
+	}
+	if c1, _ := log.count(g1.URL); c1 != 1 || g2.Requests() != 1 {
+		t.Errorf("gateway 1: %d calls, gateway 2: %d requests; want 1 and 1", c1, g2.Requests())
+	}
+	if s := clk.Sleeps(); len(s) != 0 {
+		t.Errorf("slept %v, want none", s)
+	}
+}
+
 func TestAResolverListAfterA20013(t *testing.T) {
 	srv := mock.StartServer(t)
 	srv.On("GET", "/v1/devices", mock.OK(map[string]any{"Devices": []string{"d1"}}))
@@ -430,4 +457,30 @@ func TestEachEndpointHasItsOwnBreaker(t *testing.T) {
 	if len(changes) != 1 || changes[0] != "closed>open" {
 		t.Errorf("state changes %v, want [closed>open]: the joint state of both breakers", changes)
 	}
+}
+
+func TestThreeGatewaysTwoOfThemFailing(t *testing.T) {
+	srv, g1, g2 := twoGateways(t)
+	g3 := mock.StartGateway(t, srv)
+	g1.Close()
+	g2.Fail(mock.Code(20013))
+	clk, log := mock.NewFakeClock(), newAttemptLog()
+	c := gatewayClient(t, srv, g1.URL, client.WithEndpoints(g2.URL, g3.URL), client.WithClock(clk), client.WithObserver(log.observer()))
+	for i := range 20 {
+		if err := c.Do(context.Background(), "GET", "/v1/devices", nil, nil); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	// The login met the dead gateway and the 20013 and went on to the
+	// third; every call then went straight there.
+	c1, l1 := log.count(g1.URL)
+	c2, l2 := log.count(g2.URL)
+	c3, l3 := log.count(g3.URL)
+	if c1 != 0 || l1 != 1 || c2 != 0 || l2 != 1 || c3 != 20 || l3 != 1 {
+		t.Errorf("calls and logins per gateway: %d %d, %d %d, %d %d; want 0 1, 0 1, 20 1", c1, l1, c2, l2, c3, l3)
+	}
+	if s := clk.Sleeps(); len(s) != 0 {
+		t.Errorf("slept %v, want none", s)
+	}
+	srv.AssertLogins(t, 1)
 }
