@@ -248,10 +248,12 @@ func TestFailoverOfConcurrentCallsWhenTheFirstGatewayDies(t *testing.T) {
 	if n := failed.Load(); n != 0 {
 		t.Errorf("%d of 200 calls failed, want 0", n)
 	}
+	// A call of the second hundred may still dial gateway 1 (refused,
+	// before any cut call has set it aside), never more than once.
 	calls1, _ := log.count(g1.URL)
 	calls2, _ := log.count(g2.URL)
-	if calls1 != 101 || calls2 != 200 || g2.Requests() != 200 {
-		t.Errorf("gateway 1: %d calls, gateway 2: %d calls (%d requests); want 101 (1 + 100 cut), 200", calls1, calls2, g2.Requests())
+	if calls1 < 101 || calls1 > 201 || calls2 != 200 || g2.Requests() != 200 {
+		t.Errorf("gateway 1: %d calls, gateway 2: %d calls (%d requests); want 101 (1 + 100 cut) to 201, 200", calls1, calls2, g2.Requests())
 	}
 	if got := srv.Count("GET", "/v1/status"); got != 300 {
 		t.Errorf("the platform saw %d calls, want 300: 100 cut, each sent again once, 100 more", got)
