@@ -486,3 +486,36 @@ func TestThreeGatewaysTwoOfThemFailing(t *testing.T) {
 	}
 	srv.AssertLogins(t, 1)
 }
+
+func TestTheResolverIsAskedOnceByConcurrentFirstCalls(t *testing.T) {
+	srv, g1, g2 := twoGateways(t)
+	var mu sync.Mutex
+	asked := 0
+	resolve := func(context.Context) ([]string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		asked++
+		return []string{g2.URL}, nil
+	}
+	first, second := newAttemptLog(), newAttemptLog()
+	c := gatewayClient(t, srv, g1.URL, client.WithEndpointResolver(resolve), client.WithClock(mock.NewFakeClock()),
+		client.WithObserver(first.observer()), client.WithObserver(second.observer()))
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if err := c.Do(context.Background(), "GET", "/v1/devices", nil, nil); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if asked != 1 || g1.Requests() != 0 || g2.Requests() != 21 {
+		t.Errorf("resolver asked %d times; gateway 1: %d, gateway 2: %d requests; want 1, 0, 21 (a login, 20 calls)", asked, g1.Requests(), g2.Requests())
+	}
+	// Both observers see every attempt.
+	for i, l := range []*attemptLog{first, second} {
+		if calls, logins := l.count(g2.URL); calls != 20 || logins != 1 {
+			t.Errorf("observer %d saw %d calls and %d logins on gateway 2, want 20 and 1", i+1, calls, logins)
+		}
+	}
+}
