@@ -28,6 +28,10 @@ type breaker struct {
 	queued     atomic.Bool
 	delivering sync.Mutex
 	watchers   []func(from, to BreakerState)
+
+	// ends, for a client with several endpoints, makes this breaker the
+	// joint one of theirs (endpoint.go): it blocks when each of them does.
+	ends *endpoints
 }
 
 type transition struct{ from, to BreakerState }
@@ -148,6 +152,9 @@ func (b *breaker) blocks() bool {
 	if b == nil {
 		return false
 	}
+	if b.ends != nil {
+		return b.ends.blocked()
+	}
 	defer b.deliver()
 	switch b.cb.State() {
 	case gobreaker.StateOpen:
@@ -162,6 +169,9 @@ func (b *breaker) blocks() bool {
 func (b *breaker) state() BreakerState {
 	if b == nil {
 		return BreakerClosed
+	}
+	if b.ends != nil {
+		return b.ends.state()
 	}
 	defer b.deliver()
 	return stateOf(b.cb.State())

@@ -26,8 +26,9 @@ type Client struct {
 	rc        *resty.Client
 	policy    *retry.Policy
 	budget    *retrying.Budget
-	breaker   *breaker // nil without WithCircuitBreaker
-	steps     []step   // what every request passes through (pipeline.go)
+	breaker   *breaker   // nil without WithCircuitBreaker
+	endpoints *endpoints // nil for one base URL (WithEndpoints)
+	steps     []step     // what every request passes through (pipeline.go)
 	sessions  *sessions
 	loginPath string
 	timeout   time.Duration
@@ -128,8 +129,14 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		clock:     cfg.clock,
 		rnd:       cfg.rnd,
 	}
-	if cfg.breaker != nil {
+	c.endpoints = newEndpoints(&cfg, c)
+	switch {
+	case cfg.breaker != nil && c.endpoints != nil:
+		c.breaker = c.endpoints.jointBreaker()
+	case cfg.breaker != nil:
 		c.breaker = newBreaker(*cfg.breaker)
+	}
+	if c.breaker != nil {
 		if f := c.obs.BreakerChange; f != nil {
 			c.breaker.watch(f)
 			f(BreakerClosed, BreakerClosed)

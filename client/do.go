@@ -107,7 +107,7 @@ func (c *Client) send(ctx context.Context, k *call, sess Session) result {
 	// The exchange lives in the call, which is on the heap already: one
 	// allocation fewer per attempt.
 	a := &k.exchange
-	*a = exchange{k: k, n: k.sent + 1, sess: sess, steps: c.steps, start: c.clock.Now(), r: c.rc.R()}
+	*a = exchange{k: k, n: k.sent + 1, sess: sess, steps: c.steps, start: c.clock.Now(), r: c.rc.R(), base: c.baseURL}
 	res := a.next(ctx)
 	res.sess, res.elapsed = sess, c.clock.Now().Sub(a.start)
 	if !res.refused {

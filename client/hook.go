@@ -36,6 +36,9 @@ type AttemptInfo struct {
 	Login bool
 	// Elapsed is how long the attempt took.
 	Elapsed time.Duration
+	// Endpoint is the base URL the request went to: the one given to
+	// New, or one of WithEndpoints.
+	Endpoint string
 }
 
 // withHook appends h, as an Observer, to list.
@@ -54,6 +57,7 @@ func (c *Client) attemptInfo(k *call, res *result, d decision) AttemptInfo {
 	info := AttemptInfo{
 		Attempt: k.sent, Method: k.method, Path: k.name, Status: res.status, Err: res.err,
 		Elapsed: res.elapsed, Action: d.action, Delay: d.delay, Login: k.login,
+		Endpoint: k.exchange.base,
 	}
 	if res.err != nil {
 		info.Code, _ = apierrors.CodeOf(res.err)

@@ -23,6 +23,8 @@ type decision struct {
 	delay time.Duration
 	// err is the call's error when action ends it.
 	err error
+	// failover: the retry goes to another endpoint, at once (endpoint.go).
+	failover bool
 }
 
 // A classifier judges an attempt's result, as the AWS SDK's retryable
@@ -148,6 +150,9 @@ func (c *Client) byPolicy(ctx context.Context, k *call, res *result) (decision, 
 		}
 	case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
 		next := decision{action: d.Action, delay: d.Delay}
+		if res.failover {
+			next.delay, next.failover = 0, true
+		}
 		for _, g := range gates {
 			if stop, cause := g(c, ctx, k, next, d.Timeout); stop {
 				if cause != nil {
@@ -227,6 +232,14 @@ func (c *Client) carry(ctx context.Context, k *call, res *result, d decision) bo
 	case apierrors.ActionRelogin, apierrors.ActionReloginClockSkew:
 		return true
 	case apierrors.ActionRetry, apierrors.ActionRetryThrottle:
+		if d.failover {
+			// Another endpoint is ready: no sleep.
+			if err := ctx.Err(); err != nil {
+				k.err = withCause(res.err, err)
+				return false
+			}
+			return true
+		}
 		c.wait(ctx, WaitInfo{Action: d.action, Delay: d.delay, Attempt: k.sent, Err: res.err})
 		if err := c.clock.Sleep(ctx, d.delay); err != nil {
 			k.err = withCause(res.err, err)

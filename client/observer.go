@@ -61,6 +61,11 @@ type Observer struct {
 	// client is made, from BreakerClosed to BreakerClosed. It may call the
 	// client.
 	BreakerChange func(from, to BreakerState)
+
+	// EndpointChange is called when an endpoint of WithEndpoints is set
+	// aside after a failure and when it is back, with the context of the
+	// request that showed it (AttemptStart's).
+	EndpointChange func(ctx context.Context, e EndpointInfo)
 }
 
 // CallInfo names a call of Do.
@@ -153,6 +158,7 @@ func observers(list []Observer) Observer {
 		o.AttemptStart = nestStart(o.AttemptStart, x.AttemptStart)
 		o.AttemptEnd = nestEnd(o.AttemptEnd, x.AttemptEnd)
 		o.Wait = inTurn(o.Wait, x.Wait)
+		o.EndpointChange = inTurn(o.EndpointChange, x.EndpointChange)
 		o.LoginEnd = nestEnd(o.LoginEnd, x.LoginEnd)
 		if f := x.LoginStart; f != nil {
 			prev := o.LoginStart
@@ -277,7 +283,7 @@ type observeStep struct{ c *Client }
 
 func (s observeStep) run(ctx context.Context, a *exchange) result {
 	if s.c.obs.AttemptStart != nil {
-		ctx = s.c.obs.attemptStart(ctx, s.c.requestInfo(a.k, a.n, a.r.Header))
+		ctx = s.c.obs.attemptStart(ctx, s.c.requestInfo(a, a.r.Header))
 	}
 	res := a.next(ctx)
 	res.ctx = ctx
@@ -290,10 +296,11 @@ func (s observeStep) run(ctx context.Context, a *exchange) result {
 	return res
 }
 
-// requestInfo describes attempt n of k, whose header is h.
-func (c *Client) requestInfo(k *call, n int, h http.Header) RequestInfo {
+// requestInfo describes the request a, whose header is h.
+func (c *Client) requestInfo(a *exchange, h http.Header) RequestInfo {
+	k := a.k
 	return RequestInfo{
-		Attempt: n, Method: k.method, Path: k.name, URL: c.redactedURL(k),
+		Attempt: a.n, Method: k.method, Path: k.name, URL: redactedURL(a.base, k),
 		Login: k.login, Header: h,
 	}
 }

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -37,6 +38,9 @@ type config struct {
 	defaultHeaders http.Header
 	breaker        *BreakerConfig
 	limiter        RateLimiter
+	endpoints      []string                                // WithEndpoints, after the base URL
+	resolver       func(context.Context) ([]string, error) // WithEndpointResolver
+	coolOff        time.Duration                           // WithEndpointCoolOff
 }
 
 // Defaults of New.

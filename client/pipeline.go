@@ -34,6 +34,7 @@ type exchange struct {
 	steps []step  // the steps still to run
 	start time.Time
 	r     *resty.Request // the request the steps fill in; the last one sends it
+	base  string         // the base URL it goes to: the client's, or the endpoint's
 }
 
 // next runs the next step.
@@ -54,6 +55,7 @@ type result struct {
 	ctx       context.Context // the request's, for AttemptEnd
 	sess      Session         // the session it carried
 	elapsed   time.Duration   // how long it took
+	failover  bool            // its endpoint was set aside and another is ready: retry there at once
 }
 
 // steps assembles the client's pipeline, in the order a request meets
@@ -63,7 +65,11 @@ type result struct {
 // are set last before sending.
 func (c *Client) assemble(cfg *config) []step {
 	var s []step
-	if c.breaker != nil {
+	switch {
+	case c.endpoints != nil:
+		// Chooses the endpoint, and runs its breaker.
+		s = append(s, c.endpoints)
+	case c.breaker != nil:
 		s = append(s, c.breaker)
 	}
 	if cfg.limiter != nil {

@@ -208,11 +208,11 @@ func queryValues(path string, q url.Values) []string {
 	return out
 }
 
-// redactedURL returns req's absolute URL with every query value replaced by
+// redactedURL returns k's absolute URL at base with every query value replaced by
 // REDACTED: the keys say what was asked, the values may be secrets.
-func (c *Client) redactedURL(k *call) string {
+func redactedURL(base string, k *call) string {
 	var b strings.Builder
-	b.WriteString(c.baseURL)
+	b.WriteString(base)
 	b.WriteString(k.name)
 	sep := byte('?')
 	add := func(key string) {

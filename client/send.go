@@ -27,7 +27,7 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 	if len(k.opts.query) > 0 {
 		r.SetQueryParamsFromValues(k.opts.query)
 	}
-	resp, err := r.Execute(k.method, c.baseURL+k.path)
+	resp, err := r.Execute(k.method, a.base+k.path)
 	if err != nil {
 		if resp != nil && resp.RawBody() != nil {
 			resp.RawBody().Close()

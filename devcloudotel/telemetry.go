@@ -39,6 +39,8 @@ func WithTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) client.Opti
 		LoginStart:   t.loginStart,
 		LoginEnd:     t.loginEnd,
 		LoginWait:    t.loginWait,
+		// An endpoint set aside or back (client.WithEndpoints).
+		EndpointChange: t.endpointChange,
 		BreakerChange: func(_, to client.BreakerState) {
 			t.m.breaker.Record(context.Background(), int64(to))
 		},

@@ -34,9 +34,13 @@ type demo struct {
 }
 
 func demoCommand() *command {
+	var failover *bool
+	declare := func(fs *flagSet) {
+		failover = fs.Bool("failover", false, "tour two gateways to one platform instead: one dies mid-run, one answers 503")
+	}
 	return &command{
 		name:    "demo",
-		args:    "",
+		args:    "[--failover]",
 		summary: "tour retries, relogin and typed errors against an embedded fake platform",
 		help: `
 Demo starts the SDK's fake platform on a loopback port and walks through what the
@@ -44,15 +48,24 @@ SDK does, through real HTTP: retries with backoff, a relogin storm collapsed int
 login, errors that fail at once, a gateway's HTML page typed as an error,
 Retry-After, and more. Each step says what it expects, prints every attempt as it
 happens, and says what it saw; a summary table follows. The exit status is 0 when
-every step behaved as expected. Nothing leaves the machine.`,
-		examples: []string{"devcloud demo", "go run github.com/devcloud/devcloud-go/cmd/devcloud@latest demo"},
+every step behaved as expected. Nothing leaves the machine.
+
+--failover tours a platform reached through two gateways instead (client.WithEndpoints):
+the first dies mid-run with no call lost, then answers 503 and comes back.`,
+		examples: []string{"devcloud demo", "go run github.com/devcloud/devcloud-go/cmd/devcloud@latest demo", "devcloud demo --failover"},
+		flags:    declare,
 		run: func(ctx context.Context, cmd *command, args []string, s streams) int {
-			pos, r := newFlagSet(cmd).parse(args, s)
+			fs := newFlagSet(cmd)
+			declare(fs)
+			pos, r := fs.parse(args, s)
 			if r.done {
 				return r.status
 			}
 			if len(pos) > 0 {
 				return cmd.usageError(s.err, "unexpected argument %q", pos[0])
+			}
+			if *failover {
+				return runTour(ctx, s, failoverSteps())
 			}
 			return runDemo(ctx, s)
 		},
@@ -66,7 +79,10 @@ type stepResult struct {
 	ok               bool
 }
 
-func runDemo(ctx context.Context, s streams) int {
+func runDemo(ctx context.Context, s streams) int { return runTour(ctx, s, demoSteps()) }
+
+// runTour runs steps against a fake platform of their own.
+func runTour(ctx context.Context, s streams, steps []step) int {
 	srv, err := mock.ListenServer()
 	if err != nil {
 		fmt.Fprintln(s.err, "devcloud demo:", err)
@@ -86,7 +102,7 @@ func runDemo(ctx context.Context, s streams) int {
 	ctx, cancel := context.WithTimeout(ctx, 14*time.Second)
 	defer cancel()
 	var rows []stepResult
-	for i, st := range demoSteps() {
+	for i, st := range steps {
 		fmt.Fprintf(s.out, "\n[%d] %s\n", i+1, cut(st.name, tableWidth-5))
 		wrap(s.out, "    expect: ", st.expected, "")
 		requests, logins := len(srv.Requests()), srv.Logins()

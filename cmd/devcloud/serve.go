@@ -15,15 +15,17 @@ import (
 
 func serveCommand() *command {
 	var addr *string
-	var faults *repeated
+	var faults, gateways *repeated
 	declare := func(fs *flagSet) {
 		addr = fs.String("addr", "127.0.0.1:0", "the loopback `HOST:PORT` to listen on; port 0 picks a free one")
 		faults = &repeated{}
 		fs.Var(faults, "fault", "script a route, `[METHOD:]PATH=ANSWER,...` (repeatable)")
+		gateways = &repeated{}
+		fs.Var(gateways, "gateway", "a gateway in front of the platform: `ok`, down, html-502 or a code it answers (repeatable)")
 	}
 	return &command{
 		name:    "serve",
-		args:    "[--addr HOST:PORT] [--fault [METHOD:]PATH=ANSWER,...]...",
+		args:    "[--addr HOST:PORT] [--fault [METHOD:]PATH=ANSWER,...]... [--gateway GW]...",
 		summary: "run the fake platform on this machine until interrupted, for devcloud call",
 		help: `
 Serve runs the SDK's fake platform (package mock's Server) on a loopback port until
@@ -41,12 +43,19 @@ list, POST /v1/licences answers a licence; any other route answers 404.
 --fault scripts a route: its answers in order, the last one repeating. An answer is
 ok, a platform or HTTP code (503, 20005, 10001), html-STATUS (a gateway's HTML page)
 or reset (the connection dropped before an answer); ANSWERxN repeats it N times.
-Without METHOD the script applies to GET, POST, PUT, PATCH and DELETE.`,
+Without METHOD the script applies to GET, POST, PUT, PATCH and DELETE.
+
+--gateway puts a gateway (another address of the same platform) in front of it, in the
+order given: ok passes requests on, down refuses connections, html-STATUS or a code
+(503, 20013) is what it answers to every request itself. With gateways,
+DEVCLOUD_BASE_URL is the first one, and a fourth line exports the others as
+DEVCLOUD_ENDPOINTS, comma separated, for client.WithEndpoints.`,
 		examples: []string{
 			"devcloud serve",
 			"devcloud serve --fault /v1/devices=503x2,ok   # then paste its export lines in another terminal",
 			"devcloud serve > serve.env & sleep 1; . ./serve.env; devcloud call --verbose GET /v1/devices",
 			"devcloud serve --fault GET:/v1/devices=20005,20022,ok --fault POST:/v1/licences=30011",
+			"devcloud serve --gateway 503 --gateway ok   # the first gateway lost its backend",
 		},
 		flags: declare,
 		run: func(ctx context.Context, cmd *command, args []string, s streams) int {
@@ -67,7 +76,15 @@ Without METHOD the script applies to GET, POST, PUT, PATCH and DELETE.`,
 				}
 				scripts = append(scripts, fsc)
 			}
-			return runServe(ctx, *addr, scripts, s)
+			var gws []gatewayScript
+			for _, g := range *gateways {
+				gs, err := parseGateway(g)
+				if err != nil {
+					return cmd.usageError(s.err, "--gateway %s", err)
+				}
+				gws = append(gws, gs)
+			}
+			return runServe(ctx, *addr, scripts, gws, s)
 		},
 	}
 }
@@ -82,7 +99,7 @@ var demoRoutes = []struct {
 	{"POST", "/v1/licences", map[string]any{"Licence": "lic-1", "DeviceId": "cam-1"}},
 }
 
-func runServe(ctx context.Context, addr string, faults []faultScript, s streams) int {
+func runServe(ctx context.Context, addr string, faults []faultScript, gateways []gatewayScript, s streams) int {
 	listen, note := loopback(addr)
 	srv, err := mock.ListenServer(mock.WithAddr(listen))
 	if err != nil {
@@ -103,12 +120,21 @@ func runServe(ctx context.Context, addr string, faults []faultScript, s streams)
 			srv.On(m, f.path, f.replies(payloads[m+" "+f.path])...)
 		}
 	}
-	printExports(s.out, srv.URL)
+	gws, closeGateways := startGateways(srv, gateways)
+	defer closeGateways()
+	base := srv.URL
+	if len(gws) > 0 {
+		base = gws[0].URL
+	}
+	printExports(s.out, base)
+	fmt.Fprint(s.out, endpointsExport(gws))
 	fmt.Fprintf(s.err, "devcloud serve: the fake platform on %s until interrupted (Ctrl-C)\n", srv.URL)
+	describeGateways(s.err, gws, gateways)
 	for _, f := range faults {
 		fmt.Fprintf(s.err, "  %s %s answers %s\n", strings.Join(f.methods, ","), f.path, f.describe())
 	}
 	<-ctx.Done()
+	closeGateways()
 	srv.Close()
 	fmt.Fprintf(s.err, "devcloud serve: stopped after %d requests, %d logins\n", len(srv.Requests()), srv.Logins())
 	return exitOK
