@@ -59,6 +59,8 @@ type call struct {
 	method, path string
 	name         string // path without query, for errors, logs and hooks
 	body         []byte
+	upload       *upload   // a streamed body (upload.go); nil for most calls
+	download     *download // a streamed answer (download.go); nil for most calls
 	out          any
 	idemKey      string
 	idempotent   bool // the method is, or the caller said so

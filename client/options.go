@@ -37,6 +37,7 @@ type config struct {
 	defaultHeaders http.Header
 	breaker        *BreakerConfig
 	limiter        RateLimiter
+	maxDownload    int64
 }
 
 // Defaults of New.
