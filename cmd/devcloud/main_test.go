@@ -33,15 +33,16 @@ func TestDemoBehavesAsExpected(t *testing.T) {
 		"answered 10001 NotLoggedIn + 1 login + 100 replays answered ok", "1 login, 100 successes",
 		"20001 InsufficientPermission  → fail", "*errors.APIError 502 BadGateway", "retry in 1s",
 		"try next:", "devcloud explain 10001",
-		"all 8 steps behaved as expected", "2nd Poll busy: true",
+		"all 9 steps behaved as expected", "2nd Poll busy: true",
 		"breaker: closed → open", "breaker: half-open → closed", "refused by the open breaker",
+		"a download cut by a reset resumes", "SHA-256 equal: true",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "(as expected)") != 8 {
-		t.Errorf("steps as expected = %d, want 8", strings.Count(out, "(as expected)"))
+	if strings.Count(out, "(as expected)") != 9 {
+		t.Errorf("steps as expected = %d, want 9", strings.Count(out, "(as expected)"))
 	}
 	widest := 0
 	for _, l := range strings.Split(out, "\n") {
