@@ -252,6 +252,11 @@ func printAttempt(w io.Writer, i client.AttemptInfo) {
 	if i.Login {
 		head = fmt.Sprintf("  login      %s %s  ", i.Method, i.Path)
 	}
-	room := tableWidth - len([]rune(head)) - len([]rune(next)) - 2
-	fmt.Fprintln(w, strings.TrimRight(head+cut(what, room)+"  "+next, " "))
+	// Bytes, not runes: the arrow and the ellipsis take three each, and
+	// the line fits whether a tool counts columns or bytes.
+	room := tableWidth - len(head) - len(next) - 2
+	if len(what) > room {
+		what = cut(what, room-2)
+	}
+	fmt.Fprintln(w, strings.TrimRight(head+what+"  "+next, " "))
 }

@@ -76,8 +76,8 @@ func demoCountsAddUp(t *testing.T, out string) {
 	}
 	rows := stepRow.FindAllStringSubmatch(out, -1)
 	total := totalRow.FindStringSubmatch(out)
-	if len(rows) != 8 || total == nil {
-		t.Fatalf("summary has %d step rows (want 8) and total %v:\n%s", len(rows), total, out)
+	if len(rows) != 9 || total == nil {
+		t.Fatalf("summary has %d step rows (want 9) and total %v:\n%s", len(rows), total, out)
 	}
 	var requests, logins int
 	for _, r := range rows {
