@@ -146,6 +146,7 @@ func (d *download) begin(status int, header http.Header, length int64) error {
 			return fmt.Errorf("%w: cannot start the writer over: %w", ErrDownloadChanged, err)
 		}
 		d.done = 0
+		d.prog.restart()
 	}
 	d.total = length
 	if _, total, ok := contentRange(header.Get("Content-Range")); ok && status == http.StatusPartialContent {

@@ -21,22 +21,26 @@ const progressEvery = 64 << 10
 // progress calls a Progress function as bytes move; the zero progress, or
 // one with a nil f, calls nothing.
 type progress struct {
-	f    func(done, total int64)
-	last int64 // done at the last call
+	f      func(done, total int64)
+	last   int64 // done at the last call
+	called bool  // since the body (re)started
 }
+
+// restart starts the count over, for a body sent or fetched again.
+func (p *progress) restart() { p.last, p.called = 0, false }
 
 // moved reports done bytes of total, if enough moved since the last call.
 func (p *progress) moved(done, total int64) {
-	if p.f != nil && (done-p.last >= progressEvery || done < p.last) {
-		p.last = done
+	if p.f != nil && done-p.last >= progressEvery {
+		p.last, p.called = done, true
 		p.f(done, total)
 	}
 }
 
-// end reports the body complete at done bytes.
+// end reports the body complete at done bytes, unless the last call did.
 func (p *progress) end(done, total int64) {
-	if p.f != nil {
-		p.last = done
+	if p.f != nil && (!p.called || done != p.last) {
+		p.last, p.called = done, true
 		p.f(done, total)
 	}
 }

@@ -63,8 +63,8 @@ func newUpload(r io.Reader, ct string, f func(done, total int64)) *upload {
 		if fi, err := v.Stat(); err == nil && fi.Mode().IsRegular() && u.seeker != nil {
 			u.size = max(fi.Size()-u.start, 0)
 		}
-	case interface{ Size() int64 }:
-		if n := v.Size(); n >= 0 {
+	case interface{ Size() int64 }: // an io.SectionReader: Size is the whole
+		if n := v.Size() - u.start; n >= 0 {
 			u.size = n
 		}
 	}
@@ -94,7 +94,7 @@ func (u *upload) ready() error {
 		}
 	}
 	u.read.Store(0)
-	u.prog.last = 0
+	u.prog.restart()
 	u.fresh = true
 	return nil
 }

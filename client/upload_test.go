@@ -187,3 +187,17 @@ func TestUploadReplayedAfterARelogin(t *testing.T) {
 		}
 	})
 }
+
+func TestUploadOfASectionReaderSendsWhatIsLeftOfIt(t *testing.T) {
+	data := []byte("header|payload of the section")
+	sr := io.NewSectionReader(bytes.NewReader(data), 7, int64(len(data)-7))
+	_, _ = sr.Seek(3, io.SeekStart)
+	s := newSink(t, 200)
+	c := streamClient(t, s.URL, mock.NewFakeClock())
+	if err := c.Do(context.Background(), "PUT", "/v1/files/x", sr, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.received(); len(got) != 1 || got[0].contentLength != int64(len(data)-10) || got[0].sum != sha256.Sum256(data[10:]) {
+		t.Errorf("received %+v, want the %d bytes after the position", got, len(data)-10)
+	}
+}
