@@ -133,8 +133,14 @@ func (d *download) begin(status int, header http.Header, length int64) error {
 		if !ok || start != d.done || d.total >= 0 && total >= 0 && total != d.total {
 			return fmt.Errorf("%w: asked for bytes %d-, got %q", ErrDownloadChanged, d.done, header.Get("Content-Range"))
 		}
-		if etag := header.Get("Etag"); etag != "" && strings.HasPrefix(d.valid, `"`) && etag != d.valid {
-			return fmt.Errorf("%w: the ETag changed", ErrDownloadChanged)
+		// A server that ignored If-Range shows the change in the
+		// validator it sends with the range.
+		now := header.Get("Etag")
+		if !strings.HasPrefix(d.valid, `"`) {
+			now = header.Get("Last-Modified")
+		}
+		if now != "" && now != d.valid {
+			return fmt.Errorf("%w: the file's validator changed", ErrDownloadChanged)
 		}
 		return d.limit(d.total)
 	}

@@ -97,6 +97,19 @@ func TestDownloadThatChangesStartsOverOnlyIntoAWriterThatCanRewind(t *testing.T)
 			t.Errorf("requests = %d, want 2", n)
 		}
 	})
+	t.Run("a server that ignores If-Range", func(t *testing.T) {
+		for _, etag := range []bool{true, false} {
+			f := newFileServer(t, size)
+			f.etag, f.lastMod, f.noIfRange = etag, !etag, true
+			f.cuts, f.changeAt = []int64{size / 2}, 2
+			c := streamClient(t, f.URL, mock.NewFakeClock())
+			w := newHashWriter()
+			err := c.Do(context.Background(), "GET", "/v1/recordings/r1", nil, w)
+			if !errors.Is(err, client.ErrDownloadChanged) || w.n != size/2 {
+				t.Errorf("ETag %v: err = %v, %d bytes written; want ErrDownloadChanged after %d", etag, err, w.n, size/2)
+			}
+		}
+	})
 	t.Run("no ranges, writer at", func(t *testing.T) {
 		f := newFileServer(t, size)
 		f.ranges, f.cuts = false, []int64{size / 3}

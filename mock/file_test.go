@@ -117,3 +117,29 @@ func TestStreamedUploadIsReceivedAndCounted(t *testing.T) {
 		})
 	}
 }
+
+// onlyReader hides every method of r but Read: a body that cannot seek.
+type onlyReader struct{ r *bytes.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+func TestUploadResetAfterItsBodyIsNotSentAgain(t *testing.T) {
+	for _, fl := range fileFlavours {
+		t.Run(fl.name, func(t *testing.T) {
+			c, requests := fl.start(t, "PUT", "/v1/files/{name}", []mock.Reply{mock.ResetBeforeResponse(), mock.OK(nil)}, client.WithClock(mock.NewFakeClock()))
+			err := c.Do(context.Background(), "PUT", "/v1/files/fw.bin", onlyReader{bytes.NewReader(make([]byte, 1<<20))}, nil)
+			if !errors.Is(err, client.ErrBodyNotReplayable) {
+				t.Fatalf("err = %v, want ErrBodyNotReplayable", err)
+			}
+			var n int
+			for _, r := range requests() {
+				if r.Path == "/v1/files/fw.bin" {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("requests = %d, want 1", n)
+			}
+		})
+	}
+}
