@@ -48,7 +48,8 @@ func NewFile(data []byte) *File {
 
 // ResetAt makes the File cut its next transfers: the first transfer that
 // reaches offset cuts[0] of the file stops there with a connection reset,
-// the next one to reach cuts[1] stops there, and so on. The Server resets
+// the next one to reach cuts[1] stops there, and so on (a cut a transfer
+// starts past is dropped). The Server resets
 // the connection for real once that many bytes went out; the Mock's body
 // fails its Read with "connection reset by peer".
 func (f *File) ResetAt(cuts ...int64) *File {
@@ -142,8 +143,11 @@ func (f *File) replyTo(rec *Request) Reply {
 			}
 		}
 	}
+	for len(f.cuts) > 0 && f.cuts[0] <= start {
+		f.cuts = f.cuts[1:] // a transfer that starts past a cut never reaches it
+	}
 	cut := int64(-1)
-	if len(f.cuts) > 0 && f.cuts[0] > start && f.cuts[0] < f.size {
+	if len(f.cuts) > 0 && f.cuts[0] < f.size {
 		cut = f.cuts[0] - start
 		f.cuts = f.cuts[1:]
 	}
