@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -139,6 +141,29 @@ func TestUploadResetAfterItsBodyIsNotSentAgain(t *testing.T) {
 			}
 			if n != 1 {
 				t.Errorf("requests = %d, want 1", n)
+			}
+		})
+	}
+}
+
+func TestFileWithoutRangesIsSentWholeAgain(t *testing.T) {
+	const size = 1 << 20
+	for _, fl := range fileFlavours {
+		t.Run(fl.name, func(t *testing.T) {
+			f := mock.GeneratedFile(size).WithoutRanges().ResetAt(size / 2)
+			c, _ := fl.start(t, "GET", "/v1/snapshots/{id}", []mock.Reply{f.Reply()}, client.WithClock(mock.NewFakeClock()))
+			out, err := os.Create(filepath.Join(t.TempDir(), "snap.jpg"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer out.Close()
+			if err := c.Do(context.Background(), "GET", "/v1/snapshots/s1", nil, out); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := os.ReadFile(out.Name())
+			if sha256.Sum256(got) != f.SHA256() || !slices.Equal(f.Ranges(), []string{"", ""}) {
+				t.Errorf("file of %d bytes, equal %v, Range headers %q; want the whole file, no Range twice",
+					len(got), sha256.Sum256(got) == f.SHA256(), f.Ranges())
 			}
 		})
 	}
