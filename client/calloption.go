@@ -11,6 +11,8 @@ type callConfig struct {
 	idempotencyKey string
 	headers        [][2]string
 	query          url.Values
+	contentType    string                  // ContentType
+	progress       func(done, total int64) // Progress
 }
 
 // NoRetry makes one attempt only: no retries, no relogin replay.

@@ -33,6 +33,7 @@ type Client struct {
 	loginPath string
 	timeout   time.Duration
 	maxBody   int64
+	maxDown   int64       // WithMaxDownloadBytes; 0 for none
 	chunks    chunkPool   // readBody's chunks of bodies of unknown length
 	headers   http.Header // sent on every request, session headers excluded
 	auth      string
@@ -120,6 +121,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		loginPath: cfg.loginPath,
 		timeout:   cfg.timeout,
 		maxBody:   cfg.maxBody,
+		maxDown:   cfg.maxDownload,
 		headers:   make(http.Header),
 		auth:      cfg.authHeader,
 		csrf:      cfg.csrfHeader,

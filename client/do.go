@@ -25,6 +25,12 @@ import (
 // The retry policy decides what is retried, relogged or failed; every attempt
 // of a call sends the same body and, for non-idempotent methods, the same
 // Idempotency-Key.
+//
+// Files stream: an io.Reader in is sent as it is read (an io.ReadSeeker is
+// rewound for every attempt; any other reader is sent once, see
+// ErrBodyNotReplayable), and an io.Writer out receives a 2xx body as it
+// arrives, resumed with a Range where a cut left it (see
+// ErrDownloadChanged, WithMaxDownloadBytes, Progress).
 func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts ...CallOption) error {
 	return c.do(ctx, method, path, in, out, nil, opts)
 }
@@ -59,6 +65,8 @@ type call struct {
 	method, path string
 	name         string // path without query, for errors, logs and hooks
 	body         []byte
+	upload       *upload   // a streamed body (upload.go); nil for most calls
+	download     *download // a streamed answer (download.go); nil for most calls
 	out          any
 	idemKey      string
 	idempotent   bool // the method is, or the caller said so

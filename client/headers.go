@@ -66,6 +66,9 @@ func (s headerStep) run(ctx context.Context, a *exchange) result {
 	if k.body != nil {
 		h["Content-Type"] = []string{"application/json"}
 	}
+	if k.upload != nil || k.download != nil || k.opts.contentType != "" {
+		streamHeaders(h, k)
+	}
 	return a.next(ctx)
 }
 

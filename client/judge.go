@@ -39,6 +39,7 @@ var classifiers = [...]classifier{
 	(*Client).refused,
 	(*Client).succeeded,
 	(*Client).endedByDeadline,
+	(*Client).bodySpent,
 	(*Client).byPolicy,
 }
 

@@ -41,6 +41,7 @@ type config struct {
 	endpoints      []string                                // WithEndpoints, after the base URL
 	resolver       func(context.Context) ([]string, error) // WithEndpointResolver
 	coolOff        time.Duration                           // WithEndpointCoolOff
+	maxDownload    int64
 }
 
 // Defaults of New.

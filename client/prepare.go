@@ -18,7 +18,12 @@ func (c *Client) prepare(method, path string, in, out any, poll *pollCall, opts 
 	if err := checkPath(path); err != nil {
 		return nil, err
 	}
-	if err := checkOut(out); err != nil {
+	w, stream := out.(io.Writer)
+	if stream {
+		if err := checkWriter(w); err != nil {
+			return nil, err
+		}
+	} else if err := checkOut(out); err != nil {
 		return nil, err
 	}
 	k := &call{method: strings.ToUpper(method), path: path, name: stripQuery(path), out: out, poll: poll}
@@ -26,6 +31,10 @@ func (c *Client) prepare(method, path string, in, out any, poll *pollCall, opts 
 		if o != nil {
 			o(&k.opts)
 		}
+	}
+	if stream {
+		k.out = nil
+		k.download = newDownload(w, c.maxDown, k.opts.progress, k.opts.headers)
 	}
 	for _, kv := range k.opts.headers {
 		if err := checkHeader("header", kv[0], kv[1]); err != nil {
@@ -45,11 +54,8 @@ func (c *Client) prepare(method, path string, in, out any, poll *pollCall, opts 
 	case json.RawMessage:
 		k.body = v
 	case io.Reader:
-		b, err := io.ReadAll(v)
-		if err != nil {
-			return nil, &InputError{Field: "in", Reason: "cannot read the request body", Err: err}
-		}
-		k.body = b
+		// Streamed as it is read, never held whole (upload.go).
+		k.upload = newUpload(v, k.opts.contentType, k.opts.progress)
 	default:
 		b, err := json.Marshal(v)
 		if err != nil {

@@ -23,6 +23,11 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 		// per attempt, while net/http sends a *bytes.Reader as it is and
 		// rewinds it (Request.GetBody) for a redirect or an HTTP/2 retry.
 		r.SetBody(bytes.NewReader(k.body))
+	} else if k.upload != nil {
+		if err := k.upload.ready(); err != nil {
+			return result{err: err, refused: true, ctx: ctx}
+		}
+		r.SetContext(withUpload(ctx, k.upload))
 	}
 	if len(k.opts.query) > 0 {
 		r.SetQueryParamsFromValues(k.opts.query)
@@ -43,6 +48,9 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 	raw := resp.RawBody()
 	defer raw.Close()
 	status, header := resp.StatusCode(), resp.Header()
+	if k.download != nil {
+		return c.receive(a, status, header, raw, resp.RawResponse.ContentLength)
+	}
 	body, err := readBody(raw, resp.RawResponse.ContentLength, c.maxBody, &c.chunks)
 	if err != nil {
 		if err == ErrResponseTooLarge {

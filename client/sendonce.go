@@ -73,6 +73,10 @@ func (t *sendOnce) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 		}
 	}
+	req, err := withBody(req) // a streamed body (upload.go)
+	if err != nil {
+		return nil, err
+	}
 	header, _ := req.Context().Value(sendOnceKey{}).(string)
 	if header == "" {
 		return rt.RoundTrip(req)

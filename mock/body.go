@@ -59,6 +59,22 @@ func (b *failingBody) Read(p []byte) (int, error) {
 
 func (b *failingBody) Close() error { return nil }
 
+// cutBody reads r, then fails with err: a transfer cut after what r holds.
+type cutBody struct {
+	r   io.Reader
+	err error
+}
+
+func (b *cutBody) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	if err == io.EOF {
+		return n, b.err
+	}
+	return n, err
+}
+
+func (b *cutBody) Close() error { return nil }
+
 // slowBody hands out its data in pieces, waiting between them; the waits end
 // with the request's context or when the body is closed.
 type slowBody struct {

@@ -46,6 +46,12 @@
 // [NetworkError], [ConnectionRefused]. Modifiers such as
 // [Reply.WithRetryAfter], [Reply.WithDelay] and [Reply.Flat] adjust a reply.
 //
+// A [File] stands for a recording, snapshot or firmware on a route of
+// either flavour: it serves ranges with an ETag and a Last-Modified, can
+// reset its transfers after N bytes ([File.ResetAt]) and change between
+// two requests ([File.Change]). Both flavours read a streamed upload to
+// its end and record its length ([Request.BodySize]).
+//
 // A [LongPoll] stands for a long-poll endpoint on a route of either flavour:
 // it holds polls until a reply is pushed or its hold ends, and enforces the
 // platform's rule of one open poll per IP with 20008.

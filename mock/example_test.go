@@ -3,6 +3,7 @@ package mock_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -309,4 +310,18 @@ func ExampleMock_Transport() {
 	fmt.Println(out.Legacy, err, last.Path, last.Reply, m.Count("GET", "/v1/legacy/42"))
 	// Output:
 	// true <nil> /v1/legacy/42 responder 1
+}
+
+// A File serves a recording with ranges and validators, and here cuts its
+// first transfer at 1 MiB: the SDK resumes it with a Range.
+func ExampleFile() {
+	f := mock.GeneratedFile(3 << 20).ResetAt(1 << 20)
+	m := mock.New(nil)
+	m.On("GET", "/v1/recordings/{id}", f.Reply())
+	c, _ := m.NewClient(client.WithClock(mock.NewFakeClock()))
+
+	var out bytes.Buffer
+	err := c.Do(context.Background(), "GET", "/v1/recordings/rec-1", nil, &out)
+	fmt.Println(err, out.Len(), f.Ranges(), sha256.Sum256(out.Bytes()) == f.SHA256())
+	// Output: <nil> 3145728 [ bytes=1048576-] true
 }

@@ -108,11 +108,14 @@ func (m *Mock) BaseURL() string { return m.cfg.baseURL }
 // (Transport) answer it, or else the Mock's unmatched reply.
 func (m *Mock) RoundTrip(req *http.Request) (*http.Response, error) {
 	var body []byte
+	var rest int64
 	if req.Body != nil {
 		body, _ = io.ReadAll(io.LimitReader(req.Body, maxBody))
+		rest, _ = io.Copy(io.Discard, req.Body)
 		_ = req.Body.Close()
 	}
 	rec, base, skew := m.begin(req, body)
+	rec.BodySize = int64(len(body)) + rest
 	if !m.under(req.URL) {
 		rec.Path, rec.Login = cleanPath(req.URL.Path), false
 	} else if rt := m.routes.find(req, &rec); rt != nil {

@@ -44,6 +44,12 @@ func sendReply(req *http.Request, rep Reply, p wireReply) (*http.Response, error
 		resp.Body = &failingBody{data: p.body[:len(p.body)/2], err: errConnReset()}
 	case KindSlowBody:
 		resp.Body = newSlowBody(ctx, p.body, rep.dur)
+	case KindFile:
+		if p.part != nil && p.part.cut >= 0 {
+			resp.Body = &cutBody{r: p.open(), err: errConnReset()}
+		} else {
+			resp.Body = io.NopCloser(p.open())
+		}
 	default:
 		resp.Body = io.NopCloser(p.open())
 	}

@@ -47,13 +47,15 @@ const (
 	// KindResponder is a request a responder registered on Mock.Transport
 	// answered (Mock only).
 	KindResponder
+	// KindFile is a File served, whole or a range of it (File.Reply).
+	KindFile
 )
 
 var kindNames = [...]string{
 	"none", "ok", "error", "status", "html", "raw", "login",
 	"reset-before-response", "reset-mid-body", "truncated-json",
 	"slow-headers", "slow-body", "oversized", "network-error",
-	"exhausted", "unmatched", "responder",
+	"exhausted", "unmatched", "responder", "file",
 }
 
 // String returns the kind's name, e.g. "reset-mid-body".

@@ -210,6 +210,11 @@ func (p *platform) resolve(ctx context.Context, rep Reply, rec *Request, base ti
 	if rep.poll != nil {
 		rep = rep.poll.replyTo(ctx, base, closing)
 	}
+	if rep.file != nil && rep.part == nil {
+		delay, gate := rep.delay, rep.gate
+		rep = rep.file.replyTo(rec)
+		rep.delay, rep.gate = delay, gate
+	}
 	if rep.kind == KindLogin && !rec.Login {
 		return p.misuse(rec, "a Func returned LoginOK, which answers only the login route")
 	}

@@ -39,6 +39,8 @@ type Reply struct {
 	gate        *Gate
 	poll        *LongPoll            // the endpoint that answers instead (LongPoll.Reply)
 	fn          func(*Request) Reply // the function that answers instead (Func)
+	file        *File                // the file served (File.Reply)
+	part        *part                // what of it this answer sends
 }
 
 // OK is a 200 success: {"Response": {...payload's fields..., "RequestId": id}}.

@@ -20,12 +20,16 @@ type wireReply struct {
 	status    int
 	header    http.Header
 	body      []byte
-	size      int // Oversized: the generated body's length; body is nil
+	size      int   // Oversized: the generated body's length; body is nil
+	part      *part // a File's transfer; body is nil
 	requestID string
 }
 
 // open returns a fresh reader of the whole body.
 func (p wireReply) open() io.Reader {
+	if p.part != nil {
+		return p.part.reader()
+	}
 	if p.size > 0 {
 		return newPaddedBody(p.requestID, p.size)
 	}
@@ -34,6 +38,9 @@ func (p wireReply) open() io.Reader {
 
 // length is the body's length in bytes.
 func (p wireReply) length() int {
+	if p.part != nil {
+		return int(p.part.length())
+	}
 	if p.size > 0 {
 		return paddedLen(p.requestID, p.size)
 	}
@@ -55,6 +62,9 @@ func (r Reply) wire(date time.Time) wireReply {
 	case KindTruncatedJSON:
 		full := okBody(r.withPayload(map[string]any{"Items": []int{1, 2, 3, 4, 5, 6, 7, 8}}), &p.requestID)
 		p.body = full[:len(full)/2]
+	case KindFile:
+		jsonBody = false
+		p.part = r.part
 	case KindOversized:
 		if p.requestID == "" {
 			p.requestID = uuid.NewString()

@@ -29,8 +29,13 @@ type Request struct {
 	Query url.Values
 	// Header is a copy of the request headers.
 	Header http.Header
-	// Body is the request body as received.
+	// Body is the request body as received, its first 32 MiB for a
+	// larger one.
 	Body []byte
+	// BodySize is the length of the whole body received: a streamed
+	// upload is read to its end and counted, its bytes past the first
+	// 32 MiB not kept.
+	BodySize int64
 	// IdempotencyKey is the Idempotency-Key header.
 	IdempotencyKey string
 	// Attempt counts the requests with the same method, path and

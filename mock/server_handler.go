@@ -16,7 +16,9 @@ const maxBody = 32 << 20
 // serveHTTP decides the reply, records the request with it, then sends it.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	rest, _ := io.Copy(io.Discard, r.Body)
 	rec, base, skew := s.begin(r, body)
+	rec.BodySize = int64(len(body)) + rest
 	rt := s.routes.find(r, &rec)
 	var rep Reply
 	switch {

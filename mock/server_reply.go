@@ -24,6 +24,12 @@ func (s *Server) sendReply(w http.ResponseWriter, r *http.Request, rep Reply, p 
 		}
 	case KindResetMidBody:
 		s.resetMidBody(w, p)
+	case KindFile:
+		if p.part != nil && p.part.cut >= 0 {
+			resetAfter(w, p)
+			return
+		}
+		writeWhole(w, p)
 	case KindSlowHeaders:
 		s.pause(ctx, rep.dur)
 		writeWhole(w, p)
@@ -91,6 +97,21 @@ func reset(conn net.Conn) {
 		_ = tc.SetLinger(0)
 	}
 	_ = conn.Close()
+}
+
+// resetAfter writes the status line, the headers and the part of a File's
+// transfer before its cut straight to the socket, then resets.
+func resetAfter(w http.ResponseWriter, p wireReply) {
+	conn, buf, err := hijack(w)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(buf, "HTTP/1.1 %03d %s\r\n", p.status, http.StatusText(p.status))
+	_ = p.header.Write(buf)
+	_, _ = buf.WriteString("\r\n")
+	_, _ = io.Copy(buf, p.open())
+	_ = buf.Flush()
+	reset(conn)
 }
 
 // resetMidBody writes the status line, the headers (with the full

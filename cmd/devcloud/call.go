@@ -30,6 +30,7 @@ const (
 // is read after parsing, for the flags not given.
 type callFlags struct {
 	baseURL, appID, secret, data *string
+	output, contentType          *string
 	timeout                      *time.Duration
 	verbose                      *bool
 	query                        *repeated
@@ -39,7 +40,10 @@ func (f *callFlags) declare(fs *flagSet) {
 	f.baseURL = fs.String("base-url", "", "the platform's base `URL`; set from $"+envBaseURL+" when not given")
 	f.appID = fs.String("app-id", "", "the application `ID`; set from $"+envAppID+" when not given")
 	f.secret = fs.String("secret", "", "the application `SECRET`; set from $"+envSecret+" when not given")
-	f.data = fs.String("data", "", "the request body: `JSON`, or - to read it from standard input")
+	f.data = fs.String("data", "", "the request body: `JSON`, - to read it from standard input, or @file to stream a file")
+	f.contentType = fs.String("content-type", "", "the `type` of an @file body (default application/octet-stream)")
+	f.output = fs.String("output", "", "stream the answer into `file` (- for standard output) instead of printing JSON")
+	fs.StringVar(f.output, "o", "", "short for --output")
 	f.timeout = fs.Duration("timeout", 60*time.Second, "bound on the whole call, retries included")
 	f.verbose = fs.Bool("verbose", false, "print every attempt on standard error")
 	f.query = &repeated{}
@@ -68,6 +72,8 @@ The environment is read as client.NewFromEnv reads it.`,
 			"devcloud call GET /v1/devices",
 			"devcloud call --verbose GET /v1/devices --query limit=10",
 			`echo '{"DeviceId":"cam-1"}' | devcloud call POST /v1/licences --data -`,
+			"devcloud call PUT /v1/firmware/fw-2.bin --data @fw-2.bin",
+			"devcloud call GET /v1/recordings/rec-1 -o rec-1.mp4",
 		},
 		flags: f.declare,
 		run: func(ctx context.Context, cmd *command, args []string, s streams) int {
@@ -131,7 +137,19 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 			return exitFailure
 		}
 		body = json.RawMessage(b)
+	case "@", "@-":
+		return cmd.usageError(s.err, "--data @ wants a file name")
 	default:
+		if strings.HasPrefix(*f.data, "@") {
+			file, err := openData(*f.data)
+			if err != nil {
+				fmt.Fprintf(s.err, "devcloud call: %v\n", err)
+				return exitFailure
+			}
+			defer file.Close()
+			body = file
+			break
+		}
 		body = json.RawMessage(*f.data)
 	}
 	if raw, ok := body.(json.RawMessage); ok && !json.Valid(raw) {
@@ -153,8 +171,37 @@ func runCall(ctx context.Context, cmd *command, f *callFlags, pos []string, s st
 	if len(query) > 0 {
 		callOpts = append(callOpts, client.Query(query))
 	}
+	if *f.contentType != "" {
+		callOpts = append(callOpts, client.ContentType(*f.contentType))
+	}
 	var out json.RawMessage
-	if err := c.Do(ctx, method, path, body, &out, callOpts...); err != nil {
+	var dest any = &out
+	closeOut := func() error { return nil }
+	if *f.output != "" {
+		var w io.Writer
+		if w, closeOut, err = openOutput(*f.output, s); err != nil {
+			fmt.Fprintf(s.err, "devcloud call: %v\n", err)
+			return exitFailure
+		}
+		dest = w
+	}
+	endProgress := func() {}
+	if _, upload := body.(*os.File); (upload || *f.output != "") && isTerminal(s.err) {
+		what := "downloaded"
+		if upload {
+			what = "sent"
+		}
+		var opt client.CallOption
+		opt, endProgress = progressLine(s.err, what)
+		callOpts = append(callOpts, opt)
+	}
+	err = c.Do(ctx, method, path, body, dest, callOpts...)
+	endProgress()
+	if cerr := closeOut(); err == nil && cerr != nil {
+		fmt.Fprintf(s.err, "devcloud call: %v\n", cerr)
+		return exitFailure
+	}
+	if err != nil {
 		if ie := (*client.InputError)(nil); errors.As(err, &ie) {
 			return cmd.usageError(s.err, "%v", err)
 		}

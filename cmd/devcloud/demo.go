@@ -317,6 +317,7 @@ func demoSteps() []step {
 		},
 		pollStep(),
 		breakerStep(),
+		fileStep(),
 	}
 }
 

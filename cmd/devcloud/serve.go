@@ -115,6 +115,7 @@ func runServe(ctx context.Context, addr string, faults []faultScript, gateways [
 		srv.On(r.method, r.path, mock.OK(r.payload))
 		payloads[r.method+" "+r.path] = r.payload
 	}
+	serveFiles(srv)
 	for _, f := range faults {
 		for _, m := range f.methods {
 			srv.On(m, f.path, f.replies(payloads[m+" "+f.path])...)
