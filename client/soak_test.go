@@ -26,13 +26,15 @@ import (
 type soakPlatform struct {
 	mu       sync.Mutex
 	rnd      *rand.Rand
+	kill     float64 // the share of requests that kill the session
+	faults   bool    // 5 % resets, 5 % 503
 	token    string
 	issued   int
 	kills    int
 	requests int
 }
 
-func (p *soakPlatform) kill() {
+func (p *soakPlatform) killNow() {
 	p.mu.Lock()
 	if p.token != "" {
 		p.token = ""
@@ -54,20 +56,20 @@ func (p *soakPlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	roll := p.rnd.Float64()
 	valid := p.token != "" && r.Header.Get("Authorization") == "Bearer "+p.token
-	if valid && roll < 0.001 {
+	if valid && roll < p.kill {
 		p.token = ""
 		p.kills++
 	}
 	p.mu.Unlock()
 	switch {
-	case roll < 0.05:
+	case p.faults && roll < 0.05:
 		if hj, ok := w.(http.Hijacker); ok {
 			if conn, _, err := hj.Hijack(); err == nil {
 				conn.Close() // reset: the request was read, no answer
 				return
 			}
 		}
-	case roll < 0.10:
+	case p.faults && roll < 0.10:
 		w.WriteHeader(503)
 		return
 	case !valid:
@@ -84,6 +86,14 @@ func (p *soakPlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // 0 calls lost that fit their deadline (any failure that is not the
 // deadline's), logins ≤ kills + 2, the heap flat, and the goroutines back
 // to what they were once the client is closed.
+//
+// DEVCLOUD_SOAK_PROFILE=storm measures instead the harshest churn the
+// call-path issue quoted: 500 goroutines, 0.4 % of requests killing the
+// session, no other fault, the default policy (3 attempts). Calls whose
+// session is revoked under them on every request then fail after their 3
+// attempts and 1 replay (that bound is the point); it asserts that none
+// fails with nothing sent and logins ≤ kills + 2, and logs how many were
+// lost.
 func TestSoakHealthyPlatformUnderChurnLosesNoCall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("soak: skipped with -short")
@@ -97,10 +107,15 @@ func TestSoakHealthyPlatformUnderChurnLosesNoCall(t *testing.T) {
 		length = d
 	}
 	baseline := runtime.NumGoroutine()
-	p := &soakPlatform{rnd: rand.New(rand.NewPCG(1, 2))}
-	srv := httptest.NewServer(p)
+	p := &soakPlatform{rnd: rand.New(rand.NewPCG(1, 2)), kill: 0.001, faults: true}
+	workers, storm := 64, os.Getenv("DEVCLOUD_SOAK_PROFILE") == "storm"
 	policy := retry.DefaultPolicy()
 	policy.MaxAttempts = 8
+	if storm {
+		p.kill, p.faults, workers = 0.004, false, 500
+		policy = retry.DefaultPolicy()
+	}
+	srv := httptest.NewServer(p)
 	c, err := client.New(srv.URL, client.WithCredentials("app", "secret"), client.WithPolicy(policy))
 	if err != nil {
 		t.Fatal(err)
@@ -116,16 +131,16 @@ func TestSoakHealthyPlatformUnderChurnLosesNoCall(t *testing.T) {
 			case <-stop:
 				return
 			case <-tick.C:
-				p.kill()
+				p.killNow()
 			}
 		}
 	})
-	var calls, lost, late atomic.Int64
+	var calls, lost, late, unsent atomic.Int64
 	var sample sync.Map
 	var heapMid uint64
 	deadline := time.Now().Add(length)
 	var wg sync.WaitGroup
-	for range 64 {
+	for range workers {
 		wg.Go(func() {
 			for time.Now().Before(deadline) {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -137,6 +152,9 @@ func TestSoakHealthyPlatformUnderChurnLosesNoCall(t *testing.T) {
 				case errors.Is(err, context.DeadlineExceeded):
 					late.Add(1)
 				default:
+					if attemptsOf(err) == 0 {
+						unsent.Add(1)
+					}
 					if lost.Add(1) <= 5 {
 						sample.Store(err.Error(), true)
 					}
@@ -159,11 +177,14 @@ func TestSoakHealthyPlatformUnderChurnLosesNoCall(t *testing.T) {
 	p.mu.Lock()
 	kills, logins, requests := p.kills, p.issued, p.requests
 	p.mu.Unlock()
-	t.Logf("%v, 64 goroutines: %d calls, %d requests, %d lost, %d past their deadline; %d session kills, %d logins; heap %d KiB at half-time, %d KiB at the end",
-		length, calls.Load(), requests, lost.Load(), late.Load(), kills, logins, heapMid>>10, heapEnd>>10)
+	t.Logf("%v, %d goroutines: %d calls, %d requests, %d lost (%d with nothing sent), %d past their deadline; %d session kills, %d logins; heap %d KiB at half-time, %d KiB at the end",
+		length, workers, calls.Load(), requests, lost.Load(), unsent.Load(), late.Load(), kills, logins, heapMid>>10, heapEnd>>10)
 	sample.Range(func(k, _ any) bool { t.Log("lost: ", k); return true })
-	if lost.Load() != 0 {
+	if lost.Load() != 0 && !storm {
 		t.Errorf("%d calls lost that fit their deadline, want 0", lost.Load())
+	}
+	if unsent.Load() != 0 {
+		t.Errorf("%d calls failed with nothing sent, want 0", unsent.Load())
 	}
 	if logins > kills+2 {
 		t.Errorf("%d logins for %d kills, want at most kills + 2", logins, kills)
