@@ -38,7 +38,8 @@ func IdempotencyKey(key string) CallOption {
 // the session's Authorization or X-CSRF-Token, the Idempotency-Key — so the
 // platform never sees two values; several Header options with the same
 // name send all their values. A session header set this way is redacted
-// from errors like the session's own.
+// from errors like the session's own, and a session code answered to it is
+// the call's error: it condemns neither the client's session nor logs in.
 func Header(key, value string) CallOption {
 	return func(c *callConfig) { c.headers = append(c.headers, [2]string{key, value}) }
 }

@@ -133,7 +133,12 @@ func (c *cooldown) refusedAtBirth(gen, latest uint64, replay, fresh bool, now ti
 	}
 	ae, isAPI := err.(*apierrors.APIError)
 	if isAPI {
-		cp := *ae // the call goes on to label its own error
+		// A copy without the call it came from: the cool-down shows it to
+		// calls that sent nothing, and the refusing call goes on to label
+		// its own error.
+		cp := *ae
+		cp.Call = apierrors.Call{RequestID: ae.RequestID}
+		cp.Err = nil
 		err = &cp
 	}
 	c.fail(now, err)

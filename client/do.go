@@ -44,6 +44,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, poll 
 	if err != nil {
 		return err
 	}
+	defer c.settle(k) // also when a hook panics: a retry's tokens never stay in flight
 	ctx = c.obs.callStart(ctx, k)
 	// Each round is one attempt — session, the client's steps, the
 	// request — judged by one chain of classifiers; carry does what the
@@ -74,6 +75,7 @@ type call struct {
 	poll         *pollCall // Poll's settings, nil for Do
 	hidden       []string  // values its errors must never show besides the query's: a signature
 	login        bool      // the default login's request
+	ownSession   bool      // the caller sends its own session header: a session code is about that one
 
 	sent    int               // requests sent: the Attempts of the call
 	tries   int               // attempts counted against the policy
@@ -128,13 +130,8 @@ func (c *Client) send(ctx context.Context, k *call, sess Session) result {
 }
 
 // finish ends the call: its error gets what the call knows (method, path,
-// attempts), the observer and the log are told, and the retry-budget tokens
-// of a retry that never got its answer are settled.
+// attempts), and the observer and the log are told.
 func (c *Client) finish(ctx context.Context, k *call) error {
-	if k.held > 0 {
-		c.budget.Forfeit(k.held)
-		k.held = 0
-	}
 	err := k.err
 	if err != nil {
 		err = annotate(err, k.method, k.name, k.sent)
@@ -151,4 +148,13 @@ func (c *Client) finish(ctx context.Context, k *call) error {
 			slog.Int("attempts", k.sent), slog.String("error", err.Error()))
 	}
 	return err
+}
+
+// settle gives the retry budget back what a retry of k took and never got
+// its answer for: the call ended (or a hook panicked) before it.
+func (c *Client) settle(k *call) {
+	if k.held > 0 {
+		c.budget.Forfeit(k.held)
+		k.held = 0
+	}
 }

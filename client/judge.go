@@ -287,7 +287,9 @@ func fits(ctx context.Context, t time.Time) bool {
 // session res carried and says whether the call is replayed. A 10006 also
 // corrects the clock offset from the answer's Date.
 func (c *Client) relogin(k *call, res *result, action apierrors.Action) bool {
-	if !c.hasLogin() {
+	if !c.hasLogin() || k.ownSession {
+		// A session code for the caller's own session header says nothing
+		// about the client's session: the call fails with it.
 		return false
 	}
 	replay := c.sessions.replay(&k.ticket, res.sess, res.err, k.opts.noRetry, k.tries < c.policy.MaxAttempts)

@@ -55,6 +55,11 @@ func (s *sessions) runLogin(r *loginRun) {
 	if r.err == nil {
 		s.cool.loggedIn(r.sess.Generation, r.relogin)
 		s.latest = max(s.latest, r.sess.Generation)
+		if d := s.deadAuth.Load(); d != nil && *d == "Bearer "+r.sess.Token {
+			// The platform handed the same token out again, as a new
+			// session: it is alive, and requests carrying it may leave.
+			s.deadAuth.Store(nil)
+		}
 		if r.own {
 			if r.sess.Generation <= s.condemned.Load() {
 				// The store lost its data and numbers afresh: the session

@@ -40,6 +40,9 @@ func (c *Client) prepare(method, path string, in, out any, poll *pollCall, opts 
 		if err := checkHeader("header", kv[0], kv[1]); err != nil {
 			return nil, err
 		}
+		if strings.EqualFold(kv[0], c.auth) || strings.EqualFold(kv[0], c.csrf) {
+			k.ownSession = true
+		}
 	}
 	if hasControl(k.opts.idempotencyKey, true) {
 		return nil, &InputError{Field: "idempotencyKey", Reason: "has a control character"}

@@ -1,6 +1,7 @@
 package client
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"net/url"
@@ -144,15 +145,20 @@ func (c *Client) redact(k *call, sess Session, err error, body []byte) error {
 	return newRedactor(values...).error(err, body)
 }
 
-// maxBodyScan bounds the request bodies whose JSON string values are
-// redacted one by one; a larger body is redacted whole only.
-const maxBodyScan = 64 << 10
+// maxBodyScan bounds the request bodies whose values are redacted one by
+// one; a larger body is redacted whole only.
+const maxBodyScan = 1 << 20
+
+// minNumber is the shortest number of a JSON body redacted: a PIN or a card
+// number, not a page size.
+const minNumber = 4
 
 // bodyValues returns what of a request body its errors must never show: a
 // platform that echoes the request in its message would otherwise put
-// whatever the body carried (a password, a WeChat code) into Error(), logs
-// and spans. That is the body as sent, and every string value of a JSON
-// body, at any depth, keys excluded.
+// whatever the body carried (a password, a PIN, a WeChat code) into
+// Error(), logs and spans. That is the body as sent, and every string value
+// and number of at least minNumber digits of a JSON body, at any depth (keys
+// excluded), or every value of a form body.
 func bodyValues(body []byte) []string {
 	if len(body) < minRedacted {
 		return nil
@@ -161,8 +167,15 @@ func bodyValues(body []byte) []string {
 	if len(body) > maxBodyScan {
 		return out
 	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
 	var v any
-	if json.Unmarshal(body, &v) != nil {
+	if d.Decode(&v) != nil {
+		if form, err := url.ParseQuery(string(body)); err == nil {
+			for _, vs := range form {
+				out = append(out, vs...)
+			}
+		}
 		return out
 	}
 	var walk func(any)
@@ -170,6 +183,10 @@ func bodyValues(body []byte) []string {
 		switch v := v.(type) {
 		case string:
 			out = append(out, v)
+		case json.Number:
+			if len(v) >= minNumber {
+				out = append(out, string(v))
+			}
 		case []any:
 			for _, e := range v {
 				walk(e)

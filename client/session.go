@@ -246,12 +246,21 @@ func (s *sessions) cooldownLeft(err error) (time.Duration, bool) {
 	return s.cool.left(s.clock.Now()), true
 }
 
+// A login that timed out ends its own waiters at the login timeout, but the
+// cool-down it starts is waited out by the calls that meet it later, as any
+// other: its deadline was the login's, not theirs.
 func waitable(err error) bool {
 	if stderrors.Is(err, ErrCircuitOpen) {
 		return false // the breaker, not the login endpoint, said no
 	}
-	if stderrors.Is(err, context.Canceled) || stderrors.Is(err, context.DeadlineExceeded) || stderrors.Is(err, ErrClosed) {
+	var cd *LoginCooldownError
+	later := stderrors.As(err, &cd)
+	if stderrors.Is(err, context.Canceled) || stderrors.Is(err, ErrClosed) ||
+		!later && stderrors.Is(err, context.DeadlineExceeded) {
 		return false
+	}
+	if later && stderrors.Is(err, context.DeadlineExceeded) {
+		return true
 	}
 	if stderrors.Is(err, errFleetCooldown) {
 		return true
