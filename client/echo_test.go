@@ -22,7 +22,7 @@ import (
 // fields, or the client's log.
 func TestEchoedRequestBodyIsRedacted(t *testing.T) {
 	const pin, code = "canary-pin-4412", "canary-wx-code-9"
-	in := map[string]any{"Device": "cam", "Auth": map[string]any{"Pin": pin, "Codes": []any{code}}}
+	in := map[string]any{"Device": "cam", "Auth": map[string]any{"Pin": pin, "Codes": []any{code}, "Card": 41111111}}
 	for _, tt := range []struct {
 		name string
 		echo func(body string) reply
@@ -35,6 +35,9 @@ func TestEchoedRequestBodyIsRedacted(t *testing.T) {
 			return reply{status: 200, body: `{"Error":{"Code":20001,"Message":"pin ` + pin + ` and code ` + code + ` refused"}}`}
 		}},
 		{"HTML page", func(b string) reply { return reply{status: 502, body: "<html>" + b + "</html>"} }},
+		{"a number in Message", func(string) reply {
+			return reply{status: 400, body: `{"Error":{"Code":10000,"Message":"card 41111111 declined"}}`}
+		}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			platform := platformFunc(func(r *http.Request) (reply, error) {
@@ -49,7 +52,7 @@ func TestEchoedRequestBodyIsRedacted(t *testing.T) {
 				t.Fatal("no error")
 			}
 			for _, text := range []string{err.Error(), fmt.Sprintf("%+v", err), fmt.Sprintf("%#v", err), log.String()} {
-				if strings.Contains(text, pin) || strings.Contains(text, code) {
+				if strings.Contains(text, pin) || strings.Contains(text, code) || strings.Contains(text, "41111111") {
 					t.Errorf("a body value reached %q", text)
 				}
 			}
