@@ -61,6 +61,10 @@ type Observer struct {
 	// client is made, from BreakerClosed to BreakerClosed. It may call the
 	// client.
 	BreakerChange func(from, to BreakerState)
+
+	// Throttle is called with the adaptive throttle's state
+	// (WithAdaptiveThrottle) after every answer once it is on.
+	Throttle func(ThrottleInfo)
 }
 
 // CallInfo names a call of Do.
@@ -170,6 +174,15 @@ func observers(list []Observer) Observer {
 					prev(from, to)
 				}
 				f(from, to)
+			}
+		}
+		if f := x.Throttle; f != nil {
+			prev := o.Throttle
+			o.Throttle = func(info ThrottleInfo) {
+				if prev != nil {
+					prev(info)
+				}
+				f(info)
 			}
 		}
 		if f := x.LoginWait; f != nil {

@@ -37,6 +37,7 @@ type config struct {
 	defaultHeaders http.Header
 	breaker        *BreakerConfig
 	limiter        RateLimiter
+	throttle       *ThrottleConfig
 }
 
 // Defaults of New.

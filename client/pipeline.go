@@ -56,13 +56,16 @@ type result struct {
 }
 
 // steps assembles the client's pipeline, in the order a request meets
-// them: the breaker may refuse it before anything else is spent; the rate
-// limit makes it wait its turn; the observer sees what is sent; the deadline bounds the rest; the headers
+// them: the breaker may refuse it before anything else is spent; the
+// adaptive throttle, then the rate limit, make it wait its turn; the observer sees what is sent; the deadline bounds the rest; the headers
 // are set last before sending.
 func (c *Client) assemble(cfg *config) []step {
 	var s []step
 	if c.breaker != nil {
 		s = append(s, c.breaker)
+	}
+	if cfg.throttle != nil {
+		s = append(s, newThrottle(*cfg.throttle, c.clock, c.obs.Throttle))
 	}
 	if cfg.limiter != nil {
 		s = append(s, rateLimitStep{cfg.limiter})
