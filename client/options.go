@@ -38,6 +38,7 @@ type config struct {
 	breaker        *BreakerConfig
 	limiter        RateLimiter
 	throttle       *ThrottleConfig
+	pollLease      PollLease
 }
 
 // Defaults of New.
