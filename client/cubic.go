@@ -14,11 +14,14 @@ import (
 //
 // Two departures, each for a failure of AWS's that our figures measured:
 //
-//   - The first throttle answer can come before the first half-second of
-//     measurement has ended; AWS then takes the measured rate as 0 and
-//     drops to the floor (0.5 req/s), which fails every queued call. Until
-//     a half-second has been measured, the rate is the requests counted so
-//     far over the time they took (at least minSample).
+//   - The measured rate is a smoothed average over half-seconds past, so a
+//     throttle answer in a client's first half-second (or the first after a
+//     quiet spell) finds it 0 or near it, and AWS drops to the floor
+//     (0.5 req/s), which fails every queued call. The rate measured is the
+//     higher of that average and the answers of the current half-second
+//     over the time since its first (at least minSample). The half-seconds
+//     start at the client's own, not at the whole second before it as
+//     AWS's first does, which counted a client made at .6 s as idle since .0.
 //   - AWS cuts the rate again for every throttle answer, also for answers to
 //     requests sent before the last cut, so a burst of answers in flight
 //     drives it to the floor at once. As TCP does for losses, an answer to a
@@ -35,7 +38,7 @@ type cubic struct {
 	measured   float64   // the smoothed rate of answers, per second
 	bucket     float64   // the half-second being counted, in Unix seconds
 	count      int64     // answers counted in it
-	since      time.Time // when counting began, for the first half-second
+	since      time.Time // the first answer counted in the current half-second
 }
 
 // minSample is the shortest time a rate is measured over: answers that all
@@ -45,7 +48,7 @@ const minSample = 10 * time.Millisecond
 func newCubic(now time.Time, beta, scale, smooth, floor float64) cubic {
 	return cubic{
 		beta: beta, scale: scale, smooth: smooth, floor: floor,
-		bucket: math.Floor(unixSeconds(now)), lastCut: now, since: now,
+		bucket: math.Floor(unixSeconds(now)*2) / 2, lastCut: now, since: now,
 	}
 }
 
@@ -54,10 +57,7 @@ func newCubic(now time.Time, beta, scale, smooth, floor float64) cubic {
 // It reports whether it cut the rate.
 func (r *cubic) update(throttled, fresh bool, now time.Time) (cut bool) {
 	r.measure(now)
-	measured := r.measured
-	if measured == 0 {
-		measured = float64(r.count) / max(now.Sub(r.since), minSample).Seconds()
-	}
+	measured := max(r.measured, float64(r.count)/max(now.Sub(r.since), minSample).Seconds())
 	if throttled {
 		if r.on && !fresh {
 			return false // sent at a rate already cut
@@ -93,12 +93,14 @@ func (r *cubic) calculateWindow() {
 func (r *cubic) measure(now time.Time) {
 	b := math.Floor(unixSeconds(now)*2) / 2
 	r.count++
+	if r.count == 1 {
+		r.since = now
+	}
 	if b > r.bucket {
 		rate := float64(r.count) / (b - r.bucket)
 		r.measured = rate*r.smooth + r.measured*(1-r.smooth)
 		r.count = 0
 		r.bucket = b
-		r.since = now
 	}
 }
 

@@ -95,28 +95,44 @@ func TestCubicUpdateFollowsAWS(t *testing.T) {
 func TestCubicDepartures(t *testing.T) {
 	t0 := time.Unix(100, 0)
 	r := newCubic(t0, DefaultThrottleBeta, DefaultThrottleScale, throttleSmoothing, DefaultThrottleMinRate)
-	// 99 answers in the first 100 ms, then a throttle answer: 1000 req/s
-	// measured so far, so the rate is cut to 700, not to the floor.
+	// 99 answers in the first 100 ms, then a throttle answer: 100 answers
+	// in the 99 ms from the first, so the rate is cut to 0.7 × 1010, not to
+	// the floor.
 	for i := range 99 {
 		at := t0.Add(time.Duration(i+1) * time.Millisecond)
 		r.update(false, true, at)
 	}
 	cut := t0.Add(100 * time.Millisecond)
 	r.update(true, true, cut)
-	if !floatEqual(r.fill, 700) {
-		t.Fatalf("send rate after the first throttle answer %v, want 700", r.fill)
+	first := 100 / 0.099 * 0.7
+	if !floatEqual(r.fill, first) {
+		t.Fatalf("send rate after the first throttle answer %v, want %v", r.fill, first)
 	}
 	// Answers to requests let go before that cut do not cut again.
 	for i := range 5 {
 		r.update(true, false, cut.Add(time.Duration(i+1)*time.Microsecond))
 	}
-	if !floatEqual(r.fill, 700) {
-		t.Errorf("send rate after 5 throttle answers sent before the cut %v, want 700", r.fill)
+	if !floatEqual(r.fill, first) {
+		t.Errorf("send rate after 5 throttle answers sent before the cut %v, want %v", r.fill, first)
 	}
-	// One let go after it does: 700 × 0.7.
+	// One let go after it does: × 0.7 again.
 	r.update(true, true, cut.Add(time.Millisecond))
-	if !floatEqual(r.fill, 490) {
-		t.Errorf("send rate after a throttle answer sent after the cut %v, want 490", r.fill)
+	if !floatEqual(r.fill, first*0.7) {
+		t.Errorf("send rate after a throttle answer sent after the cut %v, want %v", r.fill, first*0.7)
+	}
+
+	// A client quiet for 10 s, then 100 answers in 100 ms: the first
+	// closes the quiet half-seconds (the average says 0.08 req/s), the
+	// other 99, in the 99 ms from the first of them to the throttle
+	// answer, say 1000, cut to 700.
+	r = newCubic(t0, DefaultThrottleBeta, DefaultThrottleScale, throttleSmoothing, DefaultThrottleMinRate)
+	burst := t0.Add(10 * time.Second)
+	for i := range 99 {
+		r.update(false, true, burst.Add(time.Duration(i)*time.Millisecond))
+	}
+	r.update(true, true, burst.Add(100*time.Millisecond))
+	if want := 700.; !floatEqual(r.fill, want) {
+		t.Errorf("send rate after a throttle answer that ends a quiet spell %v, want %v", r.fill, want)
 	}
 }
 
