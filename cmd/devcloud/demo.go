@@ -288,6 +288,7 @@ func demoSteps() []step {
 		},
 		pollStep(),
 		breakerStep(),
+		throttleStep(),
 	}
 }
 

@@ -33,15 +33,16 @@ func TestDemoBehavesAsExpected(t *testing.T) {
 		"answered 10001 NotLoggedIn + 1 login + 100 replays answered ok", "1 login, 100 successes",
 		"20001 InsufficientPermission  → fail", "*errors.APIError 502 BadGateway", "retry in 1s",
 		"try next:", "devcloud explain 10001",
-		"all 8 steps behaved as expected", "2nd Poll busy: true",
+		"all 9 steps behaved as expected", "2nd Poll busy: true",
 		"breaker: closed → open", "breaker: half-open → closed", "refused by the open breaker",
+		"the client's send rate ends at",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if strings.Count(out, "(as expected)") != 8 {
-		t.Errorf("steps as expected = %d, want 8", strings.Count(out, "(as expected)"))
+	if strings.Count(out, "(as expected)") != 9 {
+		t.Errorf("steps as expected = %d, want 9", strings.Count(out, "(as expected)"))
 	}
 	widest := 0
 	for _, l := range strings.Split(out, "\n") {
@@ -75,8 +76,8 @@ func demoCountsAddUp(t *testing.T, out string) {
 	}
 	rows := stepRow.FindAllStringSubmatch(out, -1)
 	total := totalRow.FindStringSubmatch(out)
-	if len(rows) != 8 || total == nil {
-		t.Fatalf("summary has %d step rows (want 8) and total %v:\n%s", len(rows), total, out)
+	if len(rows) != 9 || total == nil {
+		t.Fatalf("summary has %d step rows (want 9) and total %v:\n%s", len(rows), total, out)
 	}
 	var requests, logins int
 	for _, r := range rows {
