@@ -94,9 +94,9 @@ type ThrottleInfo struct {
 // — and sleeps until its turn, so waiters go in order, one at each tick of
 // the rate, without waking each other. The bucket holds one token: AWS's
 // holds a second's worth, which callers idle in their backoff let pile up
-// and then send at once, far past the platform's own burst. A cut of the rate wakes every
-// waiter to reserve again at the new rate: a turn given at the old rate
-// would send at it.
+// and then send at once, far past the platform's own burst. A cut of the
+// rate wakes every waiter to reserve again at the new rate: a turn given
+// at the old rate would send at it.
 type throttle struct {
 	clock retry.Clock
 	obs   func(ThrottleInfo)
@@ -155,14 +155,18 @@ func (t *throttle) reserve(now, deadline time.Time) (turn, bool, error) {
 }
 
 // done ends the wait for tn; a turn not taken (its caller gave up) gives
-// its token back. A turn voided by a cut has had its token back already.
+// its token back. A turn voided by a cut has had its token back already;
+// one whose wait ended as the cut came is taken, and takes a token again.
 func (t *throttle) done(tn turn, taken bool) {
 	t.mu.Lock()
-	if tn.gen == t.gen {
+	switch {
+	case tn.gen == t.gen:
 		t.queued--
 		if !taken {
 			t.tokens++
 		}
+	case taken:
+		t.tokens--
 	}
 	t.mu.Unlock()
 }
