@@ -47,6 +47,7 @@ type Client struct {
 	// sessHeaders holds the last session's header values.
 	sessHeaders atomic.Pointer[sessionHeaders]
 	polling     atomic.Bool // a Poll is running: the platform allows one long poll per IP
+	pollLease   PollLease   // one Poll across processes (WithPollLease); nil: none
 	// loginSig is the signature of the default login's last request,
 	// redacted from every call's errors: a platform that echoes it (with
 	// the request's timestamp and nonce) hands out a replayable login.
@@ -130,6 +131,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		obs:       observers(withHook(cfg.observers, cfg.hook)),
 		clock:     cfg.clock,
 		rnd:       cfg.rnd,
+		pollLease: cfg.pollLease,
 	}
 	c.endpoints = newEndpoints(&cfg, c)
 	switch {

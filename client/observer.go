@@ -66,6 +66,9 @@ type Observer struct {
 	// aside after a failure and when it is back, with the context of the
 	// request that showed it (AttemptStart's).
 	EndpointChange func(ctx context.Context, e EndpointInfo)
+	// Throttle is called with the adaptive throttle's state
+	// (WithAdaptiveThrottle) after every answer once it is on.
+	Throttle func(ThrottleInfo)
 }
 
 // CallInfo names a call of Do.
@@ -176,6 +179,15 @@ func observers(list []Observer) Observer {
 					prev(from, to)
 				}
 				f(from, to)
+			}
+		}
+		if f := x.Throttle; f != nil {
+			prev := o.Throttle
+			o.Throttle = func(info ThrottleInfo) {
+				if prev != nil {
+					prev(info)
+				}
+				f(info)
 			}
 		}
 		if f := x.LoginWait; f != nil {

@@ -42,6 +42,8 @@ type config struct {
 	resolver       func(context.Context) ([]string, error) // WithEndpointResolver
 	coolOff        time.Duration                           // WithEndpointCoolOff
 	maxDownload    int64
+	throttle       *ThrottleConfig
+	pollLease      PollLease
 }
 
 // Defaults of New.

@@ -59,9 +59,10 @@ type result struct {
 }
 
 // steps assembles the client's pipeline, in the order a request meets
-// them: the breaker may refuse it before anything else is spent; the rate
-// limit makes it wait its turn; a session condemned meanwhile keeps it
-// from leaving; the observer sees what is sent; the deadline bounds the rest; the headers
+// them: the endpoint (with its breaker) or the breaker may refuse it before
+// anything else is spent; the adaptive throttle, then the rate limit, make
+// it wait its turn; a session condemned meanwhile keeps it from leaving;
+// the observer sees what is sent; the deadline bounds the rest; the headers
 // are set last before sending.
 func (c *Client) assemble(cfg *config) []step {
 	var s []step
@@ -71,6 +72,9 @@ func (c *Client) assemble(cfg *config) []step {
 		s = append(s, c.endpoints)
 	case c.breaker != nil:
 		s = append(s, c.breaker)
+	}
+	if cfg.throttle != nil {
+		s = append(s, newThrottle(*cfg.throttle, c.clock, c.obs.Throttle))
 	}
 	if cfg.limiter != nil {
 		s = append(s, rateLimitStep{cfg.limiter})

@@ -16,8 +16,9 @@ import (
 // of the same client is running. The platform holds one long poll per IP
 // and answers a second one with 20008 (同一个IP发送了多个长轮询请求), so a
 // client runs one poll loop at a time: share its events from that loop
-// instead of starting a second one. Processes behind one NAT address are
-// not coordinated: each waits out the 20008s the others cause.
+// instead of starting a second one. Processes behind one NAT address
+// coordinate through WithPollLease; without it each waits out the 20008s
+// the others cause.
 var ErrPollerBusy = stderrors.New("devcloud: another long poll of this client is running")
 
 // DefaultPollMargin is added to PollOptions.Hold for each poll request's
@@ -75,7 +76,8 @@ type PollOptions[T any] struct {
 // side may still be held by the platform.
 //
 // A client runs one Poll at a time: one that starts while another runs
-// yields ErrPollerBusy and ends. Bad options yield an *InputError.
+// yields ErrPollerBusy and ends. With WithPollLease, each request is sent
+// only while the lease is held. Bad options yield an *InputError.
 func Poll[T any](ctx context.Context, c *Client, method, path string, in any, opts PollOptions[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -97,9 +99,19 @@ func Poll[T any](ctx context.Context, c *Client, method, path string, in any, op
 			margin = DefaultPollMargin
 		}
 		pc := &pollCall{timeout: opts.Hold + margin}
+		lease := c.pollHold()
+		defer lease.drop()
 		for {
+			pctx, err := lease.ctx(ctx)
+			if err != nil {
+				yield(zero, err)
+				return
+			}
 			var out T
-			err := c.do(ctx, method, path, in, &out, pc, opts.Options)
+			err = c.do(pctx, method, path, in, &out, pc, opts.Options)
+			if err != nil && lease.lost(ctx) {
+				continue // another process may poll now: wait as a standby
+			}
 			if err == nil {
 				p.succeeded()
 				if !yield(out, nil) {

@@ -18,6 +18,7 @@
 //	devcloud.client.login.duration       s        histogram, per login, its requests included
 //	devcloud.client.retry_budget.tokens  {token}  gauge, tokens left in the retry budget
 //	devcloud.client.breaker.state        1        gauge, 0 closed, 1 half-open, 2 open (WithCircuitBreaker)
+//	devcloud.client.throttle.rate        {request}/s gauge, the adaptive throttle's send rate once on (WithAdaptiveThrottle)
 //
 // No name, attribute or event carries a token, the CSRF token, the secret, a
 // signature, a body or a query value: url.full has each query value replaced

@@ -20,6 +20,7 @@ type instruments struct {
 	loginDuration   metric.Float64Histogram
 	budget          metric.Int64Gauge
 	breaker         metric.Int64Gauge
+	throttle        metric.Float64Gauge
 }
 
 // newInstruments makes the instruments on m. An instrument the provider
@@ -58,6 +59,13 @@ func newInstruments(m metric.Meter) instruments {
 		metric.WithUnit("1"),
 		metric.WithDescription("State of the client's circuit breaker: 0 closed, 1 half-open, 2 open."))
 	handle(err)
+	in.throttle, err = m.Float64Gauge("devcloud.client.throttle.rate",
+		metric.WithUnit("{request}/s"),
+		metric.WithDescription("Send rate of the client's adaptive throttle, once a throttle answer turned it on."))
+	handle(err)
+	if in.throttle == nil {
+		in.throttle = noop.Float64Gauge{}
+	}
 	if in.callDuration == nil {
 		in.callDuration = noop.Float64Histogram{}
 	}

@@ -44,6 +44,9 @@ func WithTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) client.Opti
 		BreakerChange: func(_, to client.BreakerState) {
 			t.m.breaker.Record(context.Background(), int64(to))
 		},
+		Throttle: func(info client.ThrottleInfo) {
+			t.m.throttle.Record(context.Background(), info.Rate)
+		},
 	})
 }
 

@@ -7,6 +7,7 @@ require (
 	github.com/devcloud/devcloud-go v0.0.0-20261127174331-cd4a5ce8afca
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/sync v0.25.0
+	golang.org/x/time v0.12.0
 )
 
 require (

@@ -27,6 +27,7 @@ type config struct {
 	poll     time.Duration
 	minLease time.Duration
 	grace    time.Duration
+	fleet    fleetConfig // NewRateLimiter's and NewPollLease's (fleetoptions.go)
 }
 
 func newConfig(opts []Option) config {

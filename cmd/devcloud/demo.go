@@ -318,6 +318,7 @@ func demoSteps() []step {
 		pollStep(),
 		breakerStep(),
 		fileStep(),
+		throttleStep(),
 	}
 }
 

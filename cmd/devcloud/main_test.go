@@ -33,10 +33,11 @@ func TestDemoBehavesAsExpected(t *testing.T) {
 		"answered 10001 NotLoggedIn + 1 login + 100 replays answered ok", "1 login, 100 successes",
 		"20001 InsufficientPermission  → fail", "*errors.APIError 502 BadGateway", "retry in 1s",
 		"try next:", "devcloud explain 10001",
-		"all 9 steps behaved as expected", "2nd Poll busy: true",
+		"all 10 steps behaved as expected", "2nd Poll busy: true",
 		"breaker: closed → open", "breaker: half-open → closed", "refused by the open breaker",
 		"attempt 1  GET /v1/events  20008 DuplicateLongPoll  → Poll waits the hold\n",
 		"a download cut by a reset resumes", "SHA-256 equal: true",
+		"the client's send rate ends at",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -45,8 +46,8 @@ func TestDemoBehavesAsExpected(t *testing.T) {
 	if strings.Contains(out, "20008 DuplicateLongPoll  → fail") {
 		t.Errorf("demo prints a 20008 that Poll waits out as a failure:\n%s", out)
 	}
-	if strings.Count(out, "(as expected)") != 9 {
-		t.Errorf("steps as expected = %d, want 9", strings.Count(out, "(as expected)"))
+	if strings.Count(out, "(as expected)") != 10 {
+		t.Errorf("steps as expected = %d, want 10", strings.Count(out, "(as expected)"))
 	}
 	widest := 0
 	for _, l := range strings.Split(out, "\n") {
@@ -80,8 +81,8 @@ func demoCountsAddUp(t *testing.T, out string) {
 	}
 	rows := stepRow.FindAllStringSubmatch(out, -1)
 	total := totalRow.FindStringSubmatch(out)
-	if len(rows) != 9 || total == nil {
-		t.Fatalf("summary has %d step rows (want 9) and total %v:\n%s", len(rows), total, out)
+	if len(rows) != 10 || total == nil {
+		t.Fatalf("summary has %d step rows (want 10) and total %v:\n%s", len(rows), total, out)
 	}
 	if step3 := atoi(t, rows[2][1])[0]; step3 != n[0] {
 		t.Errorf("step 3 says %d requests, its summary row %d", n[0], step3)
