@@ -3,7 +3,7 @@ module github.com/devcloud/devcloud-go/devcloudotel
 go 1.26.0
 
 require (
-	github.com/devcloud/devcloud-go v0.0.0-20261127174331-cd4a5ce8afca
+	github.com/devcloud/devcloud-go v0.0.0-20261208000308-e8d219eb2908
 	go.opentelemetry.io/otel v1.47.0
 	go.opentelemetry.io/otel/exporters/stdout/stdoutmetric v1.47.0
 	go.opentelemetry.io/otel/exporters/stdout/stdouttrace v1.47.0

@@ -4,7 +4,7 @@ go 1.26.0
 
 require (
 	github.com/alicebob/miniredis/v2 v2.40.0
-	github.com/devcloud/devcloud-go v0.0.0-20261127174331-cd4a5ce8afca
+	github.com/devcloud/devcloud-go v0.0.0-20261208000308-e8d219eb2908
 	github.com/redis/go-redis/v9 v9.23.0
 	golang.org/x/sync v0.25.0
 	golang.org/x/time v0.12.0
