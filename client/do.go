@@ -84,6 +84,7 @@ type call struct {
 	held    int               // retry-budget tokens the attempt in flight paid for
 	err     error             // the call's result
 	ticket  ticket            // the session layer's account of this call
+	sess    Session           // the session of the attempt in flight (zero: none)
 
 	exchange exchange // the request in flight
 }
@@ -112,14 +113,16 @@ func (c *Client) send(ctx context.Context, k *call, sess Session) result {
 	if err := ctx.Err(); err != nil {
 		// Nothing is sent for a context that has ended: the call's
 		// Attempts stay true.
-		return result{err: &apierrors.TransportError{Err: err}, refused: true, ctx: ctx, sess: sess}
+		return result{err: &apierrors.TransportError{Err: err}, refused: true, ctx: ctx}
 	}
 	// The exchange lives in the call, which is on the heap already: one
 	// allocation fewer per attempt.
 	a := &k.exchange
-	*a = exchange{k: k, n: k.sent + 1, sess: sess, steps: c.steps, start: c.clock.Now(), r: c.rc.R(), base: c.baseURL}
+	k.sess = sess
+	start := c.clock.Now()
+	*a = exchange{k: k, n: k.sent + 1, steps: c.steps, r: c.rc.R(), base: c.baseURL}
 	res := a.next(ctx)
-	res.sess, res.elapsed = sess, c.clock.Now().Sub(a.start)
+	res.elapsed = c.clock.Now().Sub(start)
 	if !res.refused {
 		k.sent++
 		k.tries += k.ticket.counts()

@@ -104,7 +104,7 @@ func (c *Client) receive(a *exchange, status int, header http.Header, body io.Re
 			return result{status: status, header: header, err: &apierrors.TransportError{Err: err}}
 		}
 		if err := DecodeResponse(status, header, b, nil); err != nil {
-			return result{status: status, header: header, err: c.redact(k, a.sess, err, b)}
+			return result{status: status, header: header, err: c.redact(k, k.sess, err, b)}
 		}
 		// A JSON file: what the platform sent is the content.
 		body, length = bytes.NewReader(b), int64(len(b))

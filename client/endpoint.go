@@ -98,7 +98,7 @@ func (e *endpoints) run(ctx context.Context, a *exchange) result {
 		info := e.c.attemptInfo(a.k, &res, decision{action: apierrors.ActionRetry})
 		info.Attempt = a.n
 		e.c.observe(res.ctx, info)
-		a.steps, a.r, a.start = rest, e.c.rc.R(), e.clock.Now()
+		a.steps, a.r = rest, e.c.rc.R()
 	}
 }
 

@@ -44,7 +44,7 @@ func (s headerStep) run(ctx context.Context, a *exchange) result {
 		// client's shared slice.
 		h[key] = v[:len(v):len(v)]
 	}
-	sh := c.headersOf(a.sess)
+	sh := c.headersOf(k.sess)
 	if sh.auth != nil {
 		h[c.auth] = sh.auth
 	}

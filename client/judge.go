@@ -84,7 +84,7 @@ func (c *Client) staleSession(_ context.Context, k *call, res *result) (decision
 	if !res.stale {
 		return decision{}, false
 	}
-	k.ticket.after = max(k.ticket.after, res.sess.Generation)
+	k.ticket.after = max(k.ticket.after, k.sess.Generation)
 	return decision{action: apierrors.ActionRelogin}, true
 }
 
@@ -110,8 +110,8 @@ func (c *Client) succeeded(_ context.Context, k *call, res *result) (decision, b
 	case k.tries == 1:
 		c.budget.Success()
 	}
-	if res.sess.Token != "" {
-		c.sessions.proven(res.sess.Generation)
+	if k.sess.Token != "" {
+		c.sessions.proven(k.sess.Generation)
 	}
 	return decision{action: apierrors.ActionNone}, true
 }
@@ -292,7 +292,7 @@ func (c *Client) relogin(k *call, res *result, action apierrors.Action) bool {
 		// about the client's session: the call fails with it.
 		return false
 	}
-	replay := c.sessions.replay(&k.ticket, res.sess, res.err, k.opts.noRetry, k.tries < c.policy.MaxAttempts)
+	replay := c.sessions.replay(&k.ticket, k.sess, res.err, k.opts.noRetry, k.tries < c.policy.MaxAttempts)
 	if action == apierrors.ActionReloginClockSkew {
 		c.sessions.offset.learn(res.header, c.clock.Now())
 	}

@@ -29,10 +29,8 @@ type step interface {
 // exchange is one request on its way down the steps.
 type exchange struct {
 	k     *call
-	n     int     // its number within the call, from 1
-	sess  Session // the session it carries; zero for none
-	steps []step  // the steps still to run
-	start time.Time
+	n     int            // its number within the call, from 1; its session is k.sess
+	steps []step         // the steps still to run
 	r     *resty.Request // the request the steps fill in; the last one sends it
 	base  string         // the base URL it goes to: the client's, or the endpoint's
 }
@@ -53,7 +51,6 @@ type result struct {
 	noSession bool            // no session could be had: nothing was sent
 	stale     bool            // refused: its session was condemned before it left
 	ctx       context.Context // the request's, for AttemptEnd
-	sess      Session         // the session it carried
 	elapsed   time.Duration   // how long it took
 	failover  bool            // its endpoint was set aside and another is ready: retry there at once
 }

@@ -43,7 +43,7 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 		if re := (*RedirectError)(nil); stderrors.As(err, &re) {
 			err = backoff.Permanent(re) // the platform would redirect again
 		}
-		return result{err: c.redact(k, a.sess, &apierrors.TransportError{Err: err}, nil)}
+		return result{err: c.redact(k, k.sess, &apierrors.TransportError{Err: err}, nil)}
 	}
 	raw := resp.RawBody()
 	defer raw.Close()
@@ -61,7 +61,7 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 	}
 	err = DecodeResponse(status, header, body, k.out)
 	if err != nil {
-		err = c.redact(k, a.sess, err, body)
+		err = c.redact(k, k.sess, err, body)
 	}
 	// Decoding copied what it keeps (out, messages, snippets): the body
 	// can serve the next call's read.

@@ -195,7 +195,7 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 type liveStep struct{ s *sessions }
 
 func (l liveStep) run(ctx context.Context, a *exchange) result {
-	if a.sess.Token != "" && a.sess.Generation <= l.s.condemned.Load() {
+	if s := a.k.sess; s.Token != "" && s.Generation <= l.s.condemned.Load() {
 		return result{refused: true, stale: true, ctx: ctx}
 	}
 	return a.next(ctx)
