@@ -51,7 +51,7 @@ func TestDownloadCutTwiceResumesWithRangeAndIfRange(t *testing.T) {
 			if got := f.ifRange; !slices.Equal(got, []string{"", tc.wantIfRange, tc.wantIfRange}) {
 				t.Errorf("If-Range headers %q, want %q twice", got, tc.wantIfRange)
 			}
-			if got := f.served.Load(); got != size {
+			if got := f.servedAll(); got != size {
 				t.Errorf("bytes served = %d, want %d", got, size)
 			}
 			if attempts != 3 || len(clk.Sleeps()) != 2 {

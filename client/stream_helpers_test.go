@@ -97,6 +97,14 @@ type fileServer struct {
 	ifRange   []string
 	served    atomic.Int64
 	answers   int
+	inflight  sync.WaitGroup // the handlers still running
+}
+
+// servedAll is the bytes served once every handler has returned: a client
+// can read the last byte before the handler that wrote it counts it.
+func (f *fileServer) servedAll() int64 {
+	f.inflight.Wait()
+	return f.served.Load()
 }
 
 func newFileServer(t testing.TB, size int64) *fileServer {
@@ -118,6 +126,8 @@ func (f *fileServer) validator() (etag, lastMod string) {
 }
 
 func (f *fileServer) serve(w http.ResponseWriter, r *http.Request) {
+	f.inflight.Add(1)
+	defer f.inflight.Done()
 	f.mu.Lock()
 	f.answers++
 	if f.changeAt == f.answers {
