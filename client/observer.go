@@ -299,12 +299,10 @@ func (s observeStep) run(ctx context.Context, a *exchange) result {
 	}
 	res := a.next(ctx)
 	res.ctx = ctx
-	if res.stale && s.c.obs.AttemptStart != nil && s.c.obs.AttemptEnd != nil {
-		// Held back at the last moment: the attempt the observer saw
-		// start ends here, unsent, and the call asks for a newer session.
-		s.c.obs.AttemptEnd(ctx, AttemptInfo{Attempt: a.n, Method: a.k.method, Path: a.k.name,
-			Err: errStaleSession, Action: apierrors.ActionRelogin, Login: a.k.login})
-	}
+	// A request held back at the last moment (its session was condemned
+	// on the way, res.stale) was never sent: it is no attempt, and its
+	// AttemptStart gets no AttemptEnd, so telemetry records no request
+	// for it (a started span is dropped unexported).
 	return res
 }
 
