@@ -1,10 +1,8 @@
 package mock
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"sync"
@@ -23,11 +21,9 @@ type Gateway struct {
 	// URL is its base URL, "http://127.0.0.1:port".
 	URL string
 
-	s      *Server
-	hs     *http.Server
-	served chan struct{}
-	conns  sync.WaitGroup
-	once   sync.Once
+	s    *Server
+	web  serving
+	once sync.Once
 
 	mu       sync.Mutex
 	failing  *Reply // answered to every request instead of passing it on
@@ -41,27 +37,8 @@ func (s *Server) NewGateway() *Gateway {
 	if err != nil {
 		panic(fmt.Sprintf("mock: listening for a gateway: %v", err))
 	}
-	g := &Gateway{URL: "http://" + ln.Addr().String(), s: s, served: make(chan struct{})}
-	g.hs = &http.Server{
-		Handler:  http.HandlerFunc(g.serve),
-		ErrorLog: log.New(io.Discard, "", 0),
-		// Close waits for every connection, as the Server's does.
-		ConnState: func(_ net.Conn, st http.ConnState) {
-			switch st {
-			case http.StateNew:
-				g.conns.Add(1)
-			case http.StateHijacked, http.StateClosed:
-				g.conns.Done()
-			}
-		},
-	}
-	g.hs.SetKeepAlivesEnabled(s.cfg.keepAlives)
-	go func() {
-		defer close(g.served)
-		if err := g.hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.fail("mock: a gateway stopped: %v", err)
-		}
-	}()
+	g := &Gateway{URL: "http://" + ln.Addr().String(), s: s}
+	g.web.start(ln, g.serve, s.cfg.keepAlives, func(err error) { s.fail("mock: a gateway stopped: %v", err) })
 	return g
 }
 
@@ -119,8 +96,6 @@ func (g *Gateway) Requests() int {
 // close. Closing it twice is harmless.
 func (g *Gateway) Close() {
 	g.once.Do(func() {
-		_ = g.hs.Close()
-		<-g.served
-		g.conns.Wait()
+		g.web.stop()
 	})
 }

@@ -1,12 +1,8 @@
 package mock
 
 import (
-	"errors"
 	"fmt"
-	"io"
-	"log"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 )
@@ -29,10 +25,8 @@ type Server struct {
 	URL string
 
 	platform
-	hs      *http.Server
+	web     serving
 	ln      net.Listener
-	served  chan struct{} // closed when hs.Serve has returned
-	conns   sync.WaitGroup
 	closing chan struct{}
 	once    sync.Once
 
@@ -79,28 +73,8 @@ func ListenServer(opts ...Option) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("%s is not a loopback address", ln.Addr())
 	}
-	s.ln, s.served = ln, make(chan struct{})
-	s.hs = &http.Server{
-		Handler: http.HandlerFunc(s.serveHTTP),
-		// Resets and aborted handlers are the point here, not news.
-		ErrorLog: log.New(io.Discard, "", 0),
-		// Close waits for every connection, as httptest's does.
-		ConnState: func(_ net.Conn, st http.ConnState) {
-			switch st {
-			case http.StateNew:
-				s.conns.Add(1)
-			case http.StateHijacked, http.StateClosed:
-				s.conns.Done()
-			}
-		},
-	}
-	s.hs.SetKeepAlivesEnabled(s.cfg.keepAlives)
-	go func() {
-		defer close(s.served)
-		if err := s.hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-			s.fail("mock: the server stopped: %v", err)
-		}
-	}()
+	s.ln = ln
+	s.web.start(ln, s.serveHTTP, s.cfg.keepAlives, func(err error) { s.fail("mock: the server stopped: %v", err) })
 	s.URL = "http://" + ln.Addr().String()
 	return s, nil
 }
@@ -121,9 +95,7 @@ func StartServer(t TB, opts ...Option) *Server {
 func (s *Server) Close() {
 	s.once.Do(func() {
 		close(s.closing)
-		_ = s.hs.Close() // closes the listener and every connection
-		<-s.served       // no connection starts after this
-		s.conns.Wait()
+		s.web.stop()
 	})
 }
 
