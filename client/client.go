@@ -24,6 +24,8 @@ type Client struct {
 	baseURL   string
 	secret    string // the default login's, redacted from server text
 	rc        *resty.Client
+	hc        *http.Client // rc's, when the client made rc: requests skip resty's building (request.go)
+	target    *target      // baseURL, parsed
 	policy    *retry.Policy
 	budget    *retrying.Budget
 	breaker   *breaker   // nil without WithCircuitBreaker
@@ -112,11 +114,17 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		wire.rt = so.rt // another client's wrapper: this client's own instead
 	}
 	rc.SetTransport(wire)
+	var hc *http.Client
+	if cfg.resty == nil {
+		hc = rc.GetClient()
+	}
 
 	c := &Client{
 		baseURL:   strings.TrimRight(u.String(), "/"),
 		secret:    cfg.secret,
 		rc:        rc,
+		hc:        hc,
+		target:    newTarget(strings.TrimRight(u.String(), "/")),
 		policy:    cfg.policy,
 		budget:    retrying.NewBudget(cfg.policy.Budget),
 		loginPath: cfg.loginPath,

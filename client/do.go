@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -120,7 +121,7 @@ func (c *Client) send(ctx context.Context, k *call, sess Session) result {
 	a := &k.exchange
 	k.sess = sess
 	start := c.clock.Now()
-	*a = exchange{k: k, n: k.sent + 1, steps: c.steps, r: c.rc.R(), base: c.baseURL}
+	*a = exchange{k: k, n: k.sent + 1, steps: c.steps, header: make(http.Header, 8), base: c.baseURL}
 	res := a.next(ctx)
 	res.elapsed = c.clock.Now().Sub(start)
 	if !res.refused {

@@ -4,6 +4,7 @@ import (
 	"context"
 	stderrors "errors"
 	"math/rand/v2"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -98,7 +99,7 @@ func (e *endpoints) run(ctx context.Context, a *exchange) result {
 		info := e.c.attemptInfo(a.k, &res, decision{action: apierrors.ActionRetry})
 		info.Attempt = a.n
 		e.c.observe(res.ctx, info)
-		a.steps, a.r = rest, e.c.rc.R()
+		a.steps, a.header = rest, make(http.Header, 8)
 	}
 }
 

@@ -38,7 +38,7 @@ func (c *Client) headersOf(sess Session) *sessionHeaders {
 type headerStep struct{ c *Client }
 
 func (s headerStep) run(ctx context.Context, a *exchange) result {
-	c, k, h := s.c, a.k, a.r.Header
+	c, k, h := s.c, a.k, a.header
 	for key, v := range c.headers {
 		// Clipped, so a per-call Add copies instead of writing into the
 		// client's shared slice.

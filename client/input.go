@@ -68,10 +68,18 @@ func checkPath(path string) error {
 		return &InputError{Field: "path", Reason: "has a malformed %-escape"}
 	}
 	depth := 0
-	for _, seg := range strings.FieldsFunc(decoded, func(r rune) bool { return r == '/' || r == '\\' }) {
-		switch strings.ToLower(seg) {
-		case ".", "%2e":
-		case "..", ".%2e", "%2e.", "%2e%2e":
+	for rest := decoded; rest != ""; {
+		// The segments between slashes (either kind), empty ones skipped.
+		i := strings.IndexAny(rest, "/\\")
+		if i < 0 {
+			i = len(rest)
+		}
+		seg := rest[:i]
+		rest = rest[min(i+1, len(rest)):]
+		switch {
+		case seg == "":
+		case isDot(seg, 1):
+		case isDot(seg, 2):
 			if depth--; depth < 0 {
 				return &InputError{Field: "path", Reason: "its .. leaves the base URL's path"}
 			}
@@ -80,6 +88,22 @@ func checkPath(path string) error {
 		}
 	}
 	return nil
+}
+
+// isDot reports whether seg is n dots, each written "." or "%2e" in either
+// case.
+func isDot(seg string, n int) bool {
+	for ; n > 0; n-- {
+		switch {
+		case strings.HasPrefix(seg, "."):
+			seg = seg[1:]
+		case len(seg) >= 3 && strings.EqualFold(seg[:3], "%2e"):
+			seg = seg[3:]
+		default:
+			return false
+		}
+	}
+	return seg == ""
 }
 
 // checkOut checks the value a call decodes its result into: nil (discard

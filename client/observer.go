@@ -295,7 +295,7 @@ type observeStep struct{ c *Client }
 
 func (s observeStep) run(ctx context.Context, a *exchange) result {
 	if s.c.obs.AttemptStart != nil {
-		ctx = s.c.obs.attemptStart(ctx, s.c.requestInfo(a, a.r.Header))
+		ctx = s.c.obs.attemptStart(ctx, s.c.requestInfo(a, a.header))
 	}
 	res := a.next(ctx)
 	res.ctx = ctx

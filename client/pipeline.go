@@ -4,8 +4,6 @@ import (
 	"context"
 	"net/http"
 	"time"
-
-	"github.com/go-resty/resty/v2"
 )
 
 // The client sends every request — each attempt of a call, each request of
@@ -28,11 +26,11 @@ type step interface {
 
 // exchange is one request on its way down the steps.
 type exchange struct {
-	k     *call
-	n     int            // its number within the call, from 1; its session is k.sess
-	steps []step         // the steps still to run
-	r     *resty.Request // the request the steps fill in; the last one sends it
-	base  string         // the base URL it goes to: the client's, or the endpoint's
+	k      *call
+	n      int         // its number within the call, from 1; its session is k.sess
+	steps  []step      // the steps still to run
+	header http.Header // the request's headers, which the steps fill in
+	base   string      // the base URL it goes to: the client's, or the endpoint's
 }
 
 // next runs the next step.

@@ -66,23 +66,51 @@ func readBody(r io.Reader, length, limit int64, pool *chunkPool) ([]byte, error)
 		next = min(max(2*int64(cap(b)), 2*firstChunk), maxChunk)
 	}
 	for {
-		if len(b) == cap(b) {
-			switch {
-			case int64(len(b)) < length:
-				// The body is arriving: trust its Content-Length.
-				grown := pool.reuse(length)[:len(b)]
-				copy(grown, b)
-				b = grown
-			default:
-				if len(b) > 0 {
-					chunks = append(chunks, b)
-					filled += int64(len(b))
+		var (
+			n   int
+			err error
+		)
+		if len(b) == cap(b) && int64(len(b)) == length && len(chunks) == 0 {
+			// All the Content-Length promised is in, and over HTTP/2 the
+			// end comes on a read of its own. It is looked for in a small
+			// buffer of the pool's: in a new chunk, the end would be a
+			// join of the body and nothing, a copy of the whole body.
+			var probe *[probeSize]byte
+			probe, n, err = pool.probe(r)
+			if n == 0 {
+				switch {
+				case err == io.EOF:
+					return b, nil
+				case err != nil:
+					return nil, err
 				}
-				size := min(next, limit+1-filled)
-				b, next = pool.get(size), min(2*size, maxChunk)
+				continue
 			}
+			// Longer than it said: on in chunks, the probe's bytes first.
+			chunks = append(chunks, b)
+			filled += int64(len(b))
+			b = append(pool.get(firstChunk), probe[:n]...)
+			next, n = 2*firstChunk, 0
+			pool.unprobe(probe)
+		} else {
+			if len(b) == cap(b) {
+				switch {
+				case int64(len(b)) < length:
+					// The body is arriving: trust its Content-Length.
+					grown := pool.reuse(length)[:len(b)]
+					copy(grown, b)
+					b = grown
+				default:
+					if len(b) > 0 {
+						chunks = append(chunks, b)
+						filled += int64(len(b))
+					}
+					size := min(next, limit+1-filled)
+					b, next = pool.get(size), min(2*size, maxChunk)
+				}
+			}
+			n, err = r.Read(b[len(b):cap(b)])
 		}
-		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
 		if filled+int64(len(b)) > limit {
 			chunks = append(chunks, b)
@@ -124,6 +152,7 @@ func join(chunks [][]byte, last []byte, filled int64) []byte {
 type chunkPool struct {
 	classes [12]sync.Pool
 	bodies  sync.Pool
+	probes  sync.Pool // *[probeSize]byte
 }
 
 // minRecycled is the smallest body worth recycling: smaller ones cost less
@@ -160,7 +189,35 @@ func (p *chunkPool) recycled(size int64) []byte {
 // it any more.
 func (p *chunkPool) recycle(body []byte) {
 	if p != nil && cap(body) >= minRecycled {
-		p.bodies.Put(&body)
+		kept := body // a parameter whose address is taken costs every call a heap copy
+		p.bodies.Put(&kept)
+	}
+}
+
+// probeSize is the size of the buffer readBody looks for a body's end in.
+const probeSize = 512
+
+// probe reads once from r into a buffer of the pool's, which it returns
+// with what was read. A nil *chunkPool's probe is a new buffer.
+func (p *chunkPool) probe(r io.Reader) (*[probeSize]byte, int, error) {
+	var buf *[probeSize]byte
+	if p != nil {
+		buf, _ = p.probes.Get().(*[probeSize]byte)
+	}
+	if buf == nil {
+		buf = new([probeSize]byte)
+	}
+	n, err := r.Read(buf[:])
+	if n == 0 {
+		p.unprobe(buf)
+	}
+	return buf, n, err
+}
+
+// unprobe gives a probe's buffer back.
+func (p *chunkPool) unprobe(buf *[probeSize]byte) {
+	if p != nil {
+		p.probes.Put(buf)
 	}
 }
 
@@ -190,7 +247,8 @@ func (p *chunkPool) put(chunks [][]byte) {
 	}
 	for _, c := range chunks {
 		if i := class(int64(cap(c))); i >= 0 {
-			p.classes[i].Put(&c)
+			kept := c
+			p.classes[i].Put(&kept)
 		}
 	}
 }

@@ -58,6 +58,10 @@ func TestReadBody(t *testing.T) {
 		{"known length, EOF with the last bytes", &pieces{data: body, n: 1000}, int64(len(body)), 1 << 20, body, nil},
 		{"known length, EOF in a read of its own", &pieces{data: body, n: 1000, eofApart: true}, int64(len(body)), 1 << 20, body, nil},
 		{"known length under the true length goes on reading", &pieces{data: body, n: 4096}, 100, 1 << 20, body, nil},
+		{"known length, a few bytes more, EOF apart", &pieces{data: body[:110], n: 100, eofApart: true}, 100, 1 << 20, body[:110], nil},
+		{"known length, a few bytes more, EOF with them", &pieces{data: body[:110], n: 100}, 100, 1 << 20, body[:110], nil},
+		{"known length, more than a probe more", &pieces{data: body[:5000], n: 1000, eofApart: true}, 100, 1 << 20, body[:5000], nil},
+		{"known length, longer than said and over the limit", &pieces{data: body[:5000], n: 1000, eofApart: true}, 100, 150, nil, ErrResponseTooLarge},
 		{"unknown length, one read", &pieces{data: body[:300], n: 1 << 20}, -1, 1 << 20, body[:300], nil},
 		{"unknown length, many chunks", &pieces{data: body, n: 777}, -1, 1 << 20, body, nil},
 		{"unknown length, exactly the limit", &pieces{data: body, n: 5000}, -1, int64(len(body)), body, nil},
@@ -107,6 +111,10 @@ func TestReadBodyAllocates(t *testing.T) {
 		// A known length is read in place: 64 KiB first, then the whole
 		// length.
 		{"known length", func() io.Reader { return &pieces{data: body, n: 32 << 10} }, int64(len(body)), nil, uint64(len(body)) + 64<<10 + slack},
+		// HTTP/2 delivers the end in a read of its own: it is looked for
+		// in a small buffer, never in a chunk that a join would copy the
+		// body into.
+		{"known length, EOF apart", func() io.Reader { return &pieces{data: body, n: 32 << 10, eofApart: true} }, int64(len(body)), nil, uint64(len(body)) + 64<<10 + slack},
 		// A length that lies about a body that never comes costs 64 KiB.
 		{"lying length", func() io.Reader { return &pieces{data: body[:1000], n: 32 << 10, err: io.ErrUnexpectedEOF} }, int64(len(body)), io.ErrUnexpectedEOF, 64<<10 + slack},
 		// Chunks of 512 B … 1 MiB (2 MiB − 512) and four more of 1 MiB,

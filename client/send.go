@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	stderrors "errors"
+	"net/http"
 
 	"github.com/cenkalti/backoff/v4"
 
@@ -15,28 +16,15 @@ import (
 type transportStep struct{ c *Client }
 
 func (s transportStep) run(ctx context.Context, a *exchange) result {
-	c, k, r := s.c, a.k, a.r
-	r.SetContext(ctx)
-	r.SetDoNotParseResponse(true)
-	if k.body != nil {
-		// A *bytes.Reader, not the []byte: resty copies a []byte twice
-		// per attempt, while net/http sends a *bytes.Reader as it is and
-		// rewinds it (Request.GetBody) for a redirect or an HTTP/2 retry.
-		r.SetBody(bytes.NewReader(k.body))
-	} else if k.upload != nil {
+	c, k := s.c, a.k
+	if k.upload != nil {
 		if err := k.upload.ready(); err != nil {
 			return result{err: err, refused: true, ctx: ctx}
 		}
-		r.SetContext(withUpload(ctx, k.upload))
+		ctx = withUpload(ctx, k.upload)
 	}
-	if len(k.opts.query) > 0 {
-		r.SetQueryParamsFromValues(k.opts.query)
-	}
-	resp, err := r.Execute(k.method, a.base+k.path)
+	resp, err := c.roundTrip(ctx, a)
 	if err != nil {
-		if resp != nil && resp.RawBody() != nil {
-			resp.RawBody().Close()
-		}
 		if stderrors.Is(err, errStaleSession) {
 			return result{refused: true, stale: true}
 		}
@@ -45,13 +33,13 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 		}
 		return result{err: c.redact(k, k.sess, &apierrors.TransportError{Err: err}, nil)}
 	}
-	raw := resp.RawBody()
+	raw := resp.Body
 	defer raw.Close()
-	status, header := resp.StatusCode(), resp.Header()
+	status, header := resp.StatusCode, resp.Header
 	if k.download != nil {
-		return c.receive(a, status, header, raw, resp.RawResponse.ContentLength)
+		return c.receive(a, status, header, raw, resp.ContentLength)
 	}
-	body, err := readBody(raw, resp.RawResponse.ContentLength, c.maxBody, &c.chunks)
+	body, err := readBody(raw, resp.ContentLength, c.maxBody, &c.chunks)
 	if err != nil {
 		if err == ErrResponseTooLarge {
 			// Sending the call again brings the same body back.
@@ -67,4 +55,39 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 	// can serve the next call's read.
 	c.chunks.recycle(body)
 	return result{status: status, header: header, err: err}
+}
+
+// roundTrip sends the request of a and returns the response, whose body
+// the caller closes, or the error that left none (request.go tells the two
+// ways).
+func (c *Client) roundTrip(ctx context.Context, a *exchange) (*http.Response, error) {
+	if c.hc != nil {
+		req, err := c.newRequest(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		return c.hc.Do(req)
+	}
+	k := a.k
+	r := c.rc.R()
+	r.Header = a.header
+	r.SetContext(ctx)
+	r.SetDoNotParseResponse(true)
+	if k.body != nil {
+		// A *bytes.Reader, not the []byte: resty copies a []byte twice
+		// per attempt, while net/http sends a *bytes.Reader as it is and
+		// rewinds it (Request.GetBody) for a redirect or an HTTP/2 retry.
+		r.SetBody(bytes.NewReader(k.body))
+	}
+	if len(k.opts.query) > 0 {
+		r.SetQueryParamsFromValues(k.opts.query)
+	}
+	resp, err := r.Execute(k.method, a.base+k.path)
+	if err != nil {
+		if resp != nil && resp.RawBody() != nil {
+			resp.RawBody().Close()
+		}
+		return nil, err
+	}
+	return resp.RawResponse, nil
 }
