@@ -52,9 +52,12 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any, poll 
 	// judgement says (wait, replay, stop). Every end of the call leaves
 	// through the one break.
 	for {
-		res := c.attempt(ctx, k)
-		d := c.judge(ctx, k, &res)
-		if !c.carry(ctx, k, &res, d) {
+		// The result lives in the call: the classifiers are function
+		// values, so a local passed to them would move to the heap.
+		res := &k.res
+		*res = c.attempt(ctx, k)
+		d := c.judge(ctx, k, res)
+		if !c.carry(ctx, k, res, d) {
 			break
 		}
 	}
@@ -88,6 +91,7 @@ type call struct {
 	sess    Session           // the session of the attempt in flight (zero: none)
 
 	exchange exchange // the request in flight
+	res      result   // what it came back with
 }
 
 // pollCall is what Poll sets on its calls: the client never sends a poll
