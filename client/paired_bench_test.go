@@ -491,48 +491,69 @@ func BenchmarkClientSide(b *testing.B) {
 // BenchmarkInterleavedConcurrent pairs the concurrent benchmarks the way
 // BenchmarkInterleaved pairs the per-call ones: every iteration runs one
 // slice of calls through 64 (or 256) goroutines with the SDK's client on
-// its defaults and one with hand-written resty's, in alternating order,
-// and it compares the medians of the two sides' slice throughputs.
+// its defaults and one with the baseline, in alternating order, and it
+// compares the medians of the two sides' slice throughputs. The baselines
+// are hand-written resty on its defaults, and net/http + encoding/json on
+// the same connection pool as the SDK's (client.NewTransport): the first
+// pair shows what the pool gives, the second what the path costs.
 func BenchmarkInterleavedConcurrent(b *testing.B) {
 	for _, goroutines := range []int{64, 256} {
-		b.Run(fmt.Sprintf("%d-goroutines", goroutines), func(b *testing.B) {
-			srv := doServer(b)
-			c := sdkClient(b, srv.URL)
-			rc := resty.New().SetBaseURL(srv.URL)
-			b.Cleanup(rc.GetClient().CloseIdleConnections)
-			ours := func() error {
-				var out doList
-				return c.Do(context.Background(), "GET", "/v1/devices", nil, &out)
+		for _, against := range []string{"resty", "nethttp-same-pool"} {
+			name := fmt.Sprintf("%d-goroutines", goroutines)
+			if against != "resty" {
+				name = fmt.Sprintf("%d-goroutines-vs-%s", goroutines, against)
 			}
-			base := func() error {
-				var env restyEnvelope
-				return restyCall(context.Background(), rc, "GET", "/v1/devices", nil, &env)
-			}
-			perSlice := 4 * goroutines
-			var oursRate, baseRate []float64
-			slice := func(call func() error) float64 {
-				start := time.Now()
-				if err := inParallel(goroutines, perSlice, call); err != nil {
-					b.Fatal(err)
+			b.Run(name, func(b *testing.B) {
+				srv := doServer(b)
+				c := sdkClient(b, srv.URL)
+				ours := func() error {
+					var out doList
+					return c.Do(context.Background(), "GET", "/v1/devices", nil, &out)
 				}
-				return float64(perSlice) / time.Since(start).Seconds()
-			}
-			slice(ours) // open the connections both pools keep
-			slice(base)
-			for b.Loop() {
-				if len(oursRate)%2 == 0 {
-					oursRate = append(oursRate, slice(ours))
-					baseRate = append(baseRate, slice(base))
-				} else {
-					baseRate = append(baseRate, slice(base))
-					oursRate = append(oursRate, slice(ours))
+				var base func() error
+				switch against {
+				case "resty":
+					rc := resty.New().SetBaseURL(srv.URL)
+					b.Cleanup(rc.GetClient().CloseIdleConnections)
+					base = func() error {
+						var env restyEnvelope
+						return restyCall(context.Background(), rc, "GET", "/v1/devices", nil, &env)
+					}
+				default:
+					hc := &http.Client{Transport: client.NewTransport()}
+					b.Cleanup(hc.CloseIdleConnections)
+					url := srv.URL + "/v1/devices"
+					base = func() error {
+						var env restyEnvelope
+						return netHTTPCall(context.Background(), hc, url, &env)
+					}
 				}
-			}
-			mo, mb := medianFloat(oursRate), medianFloat(baseRate)
-			b.ReportMetric(mo, "ours-calls/s")
-			b.ReportMetric(mb, "base-calls/s")
-			b.ReportMetric(mo/mb, "ours/base")
-		})
+				perSlice := 4 * goroutines
+				var oursRate, baseRate []float64
+				slice := func(call func() error) float64 {
+					start := time.Now()
+					if err := inParallel(goroutines, perSlice, call); err != nil {
+						b.Fatal(err)
+					}
+					return float64(perSlice) / time.Since(start).Seconds()
+				}
+				slice(ours) // open the connections both pools keep
+				slice(base)
+				for b.Loop() {
+					if len(oursRate)%2 == 0 {
+						oursRate = append(oursRate, slice(ours))
+						baseRate = append(baseRate, slice(base))
+					} else {
+						baseRate = append(baseRate, slice(base))
+						oursRate = append(oursRate, slice(ours))
+					}
+				}
+				mo, mb := medianFloat(oursRate), medianFloat(baseRate)
+				b.ReportMetric(mo, "ours-calls/s")
+				b.ReportMetric(mb, "base-calls/s")
+				b.ReportMetric(mo/mb, "ours/base")
+			})
+		}
 	}
 }
 

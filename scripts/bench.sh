@@ -33,6 +33,7 @@ pairs=(
   "GET ~300 B vs net/http|^BenchmarkClientDo\$|^BenchmarkNetHTTPBaseline\$|1s"
   "POST 1 MiB vs resty|^BenchmarkPost1MiB\$/^sdk\$|^BenchmarkPost1MiB\$/^resty\$|1s"
   "GET 10 MB vs resty|^BenchmarkGet10MB\$/^sdk\$|^BenchmarkGet10MB\$/^resty\$|8x"
+  "GET 1 MB over HTTP/2 vs resty|^BenchmarkGet1MB\$/^h2-sdk\$|^BenchmarkGet1MB\$/^h2-resty\$|20x"
   "error 20001 vs resty|^BenchmarkErrorPath\$/^sdk\$|^BenchmarkErrorPath\$/^resty\$|1s"
   "64 goroutines vs resty|^BenchmarkConcurrent64\$/^sdk\$|^BenchmarkConcurrent64\$/^resty\$|1s"
   "256 goroutines vs resty|^BenchmarkConcurrent256\$/^sdk\$|^BenchmarkConcurrent256\$/^resty\$|1s"
