@@ -54,6 +54,8 @@ type Client struct {
 	// redacted from every call's errors: a platform that echoes it (with
 	// the request's timestamp and nonce) hands out a replayable login.
 	loginSig atomic.Pointer[string]
+	// secrets redacts the last session's secrets from errors (redact.go).
+	secrets atomic.Pointer[sessionSecrets]
 }
 
 // New returns a client for the platform at baseURL (scheme and host, and an

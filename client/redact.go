@@ -31,19 +31,49 @@ type redactor struct {
 // wire and in a JSON body: as they are, query- and path-escaped, and
 // JSON-escaped.
 func newRedactor(values ...string) *redactor {
-	r := &redactor{}
+	return (&redactor{}).with(values...)
+}
+
+// with returns a redactor for r's secrets and values.
+func (r *redactor) with(values ...string) *redactor {
+	out := &redactor{secrets: slices.Clip(r.secrets)}
 	for _, v := range values {
 		if len(v) < minRedacted {
 			continue
 		}
-		r.secrets = append(r.secrets, v, url.QueryEscape(v), url.PathEscape(v))
+		out.secrets = append(out.secrets, v, url.QueryEscape(v), url.PathEscape(v))
 		if b, err := json.Marshal(v); err == nil {
-			r.secrets = append(r.secrets, string(b[1:len(b)-1]))
+			out.secrets = append(out.secrets, string(b[1:len(b)-1]))
 		}
 	}
-	slices.SortFunc(r.secrets, func(a, b string) int { return len(b) - len(a) })
-	r.secrets = slices.Compact(r.secrets)
-	return r
+	slices.SortFunc(out.secrets, func(a, b string) int { return len(b) - len(a) })
+	out.secrets = slices.Compact(out.secrets)
+	return out
+}
+
+// sessionSecrets is the redactor of one session's secrets, made once for
+// all the errors of its calls.
+type sessionSecrets struct {
+	token, csrf string
+	sig         *string // the login signature it was made with
+	r           *redactor
+}
+
+// sessionRedactor returns the redactor of the secrets every call of sess
+// carries: its tokens, the client's secret and the last login's signature.
+// It is the last one's when they are the same.
+func (c *Client) sessionRedactor(sess Session) *redactor {
+	sig := c.loginSig.Load()
+	if p := c.secrets.Load(); p != nil && p.token == sess.Token && p.csrf == sess.CSRFToken && p.sig == sig {
+		return p.r
+	}
+	values := []string{sess.Token, sess.CSRFToken, c.secret}
+	if sig != nil {
+		values = append(values, *sig)
+	}
+	p := &sessionSecrets{token: sess.Token, csrf: sess.CSRFToken, sig: sig, r: newRedactor(values...)}
+	c.secrets.Store(p)
+	return p.r
 }
 
 // longest is the length of the longest secret.
@@ -129,10 +159,10 @@ func (c *Client) redact(k *call, sess Session, err error, body []byte) error {
 			de.Snippet = ""
 		}
 	}
-	values := append([]string{sess.Token, sess.CSRFToken, c.secret}, k.hidden...)
-	if sig := c.loginSig.Load(); sig != nil {
-		values = append(values, *sig)
-	}
+	// The session's secrets are redacted by a redactor made once per
+	// session; a call that carried values of its own (a query, a body,
+	// its own session header) adds them.
+	values := slices.Clip(k.hidden)
 	values = append(values, queryValues(k.path, k.opts.query)...)
 	if !k.login { // the login's secret, its signature, is hidden already
 		values = append(values, bodyValues(k.body)...)
@@ -142,7 +172,11 @@ func (c *Client) redact(k *call, sess Session, err error, body []byte) error {
 			values = append(values, kv[1], strings.TrimPrefix(kv[1], "Bearer "))
 		}
 	}
-	return newRedactor(values...).error(err, body)
+	r := c.sessionRedactor(sess)
+	if len(values) > 0 {
+		r = r.with(values...)
+	}
+	return r.error(err, body)
 }
 
 // maxBodyScan bounds the request bodies whose values are redacted one by
