@@ -2,8 +2,10 @@ package devcloudotel
 
 import (
 	"context"
+	"sync"
 
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/propagation"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -25,11 +27,7 @@ func WithTelemetry(tp trace.TracerProvider, mp metric.MeterProvider) client.Opti
 	if mp == nil {
 		mp = otel.GetMeterProvider()
 	}
-	t := &telemetry{
-		tracer: tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL)),
-		prop:   propagation.TraceContext{},
-		m:      newInstruments(mp.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))),
-	}
+	t := newTelemetry(tp, mp, propagation.TraceContext{})
 	return client.WithObserver(client.Observer{
 		CallStart:    t.callStart,
 		CallEnd:      t.callEnd,
@@ -55,4 +53,35 @@ type telemetry struct {
 	tracer trace.Tracer
 	prop   propagation.TextMapPropagator
 	m      instruments
+
+	// The options every span starts with, made once: passed on as they
+	// are, they cost a call nothing. Attributes are set once the span is
+	// known to record.
+	internal, client []trace.SpanStartOption
+	// pool holds attribute slices for the attributes of spans and
+	// measurements, which the SDK copies.
+	pool sync.Pool
+}
+
+func newTelemetry(tp trace.TracerProvider, mp metric.MeterProvider, prop propagation.TextMapPropagator) *telemetry {
+	return &telemetry{
+		tracer:   tp.Tracer(ScopeName, trace.WithSchemaURL(semconv.SchemaURL)),
+		prop:     prop,
+		m:        newInstruments(mp.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))),
+		internal: []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindInternal)},
+		client:   []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindClient)},
+		pool: sync.Pool{New: func() any {
+			s := make([]attribute.KeyValue, 0, 8)
+			return &s
+		}},
+	}
+}
+
+// attrs returns an empty attribute slice; release gives it back.
+func (t *telemetry) attrs() *[]attribute.KeyValue { return t.pool.Get().(*[]attribute.KeyValue) }
+
+func (t *telemetry) release(s *[]attribute.KeyValue) {
+	clear(*s) // drop the references to strings and slices it held
+	*s = (*s)[:0]
+	t.pool.Put(s)
 }
