@@ -99,7 +99,7 @@ func spanOf(ctx context.Context) trace.Span {
 
 // callStart opens the call's INTERNAL span.
 func (t *telemetry) callStart(ctx context.Context, call client.CallInfo) context.Context {
-	sctx, span := t.tracer.Start(ctx, callSpanName(call.Method), t.internal...)
+	sctx, span := t.tracer.Start(ctx, callSpanName(call.Method), t.internalSpan...)
 	m, known := method(call.Method)
 	if span.IsRecording() {
 		attrs := t.attrs()
@@ -156,7 +156,7 @@ func (t *telemetry) callEnd(ctx context.Context, call client.CallResult) {
 // attemptStart opens the request's CLIENT span, a child of the call's (or
 // the login's), and puts its trace context in the request's headers.
 func (t *telemetry) attemptStart(ctx context.Context, req client.RequestInfo) context.Context {
-	sctx, span := t.tracer.Start(ctx, spanMethod(req.Method), t.client...)
+	sctx, span := t.tracer.Start(ctx, spanMethod(req.Method), t.clientSpan...)
 	t.prop.Inject(sctx, propagation.HeaderCarrier(req.Header))
 	measured := !req.Login && t.m.requestDuration.Enabled(ctx)
 	recording := span.IsRecording()
@@ -252,7 +252,7 @@ func (t *telemetry) loginStart(ctx, caller context.Context, l client.LoginInfo) 
 	if sc := trace.SpanContextFromContext(caller); sc.IsValid() {
 		ctx = trace.ContextWithSpanContext(ctx, sc)
 	}
-	ctx, span := t.tracer.Start(ctx, "devcloud.login", t.internal...)
+	ctx, span := t.tracer.Start(ctx, "devcloud.login", t.internalSpan...)
 	if span.IsRecording() {
 		span.SetAttributes(attrGeneration.Int64(int64(l.Generation)))
 	}
