@@ -69,7 +69,9 @@ type telemetry struct {
 	// known to record.
 	internalSpan, clientSpan []trace.SpanStartOption
 	// pool holds attribute slices for the attributes of spans and
-	// measurements, which the SDK copies.
+	// measurements, reused once handed over: metric.WithAttributes copies
+	// them, and so do the OpenTelemetry SDK's spans (a Span that kept the
+	// slice it is given would see it reused).
 	pool sync.Pool
 }
 
