@@ -5,8 +5,8 @@ import (
 	stderrors "errors"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
+	"strings"
 
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -71,45 +71,88 @@ func details(err error, attrs []attribute.KeyValue) []attribute.KeyValue {
 	return attrs
 }
 
-// method returns the value of http.request.method for m: a method the
-// conventions know, else "_OTHER" (with the original in
+// method returns the value of http.request.method for m: m when the
+// conventions know it, else "_OTHER" and false (the original then goes in
 // http.request.method_original).
-func method(m string) (attribute.KeyValue, []attribute.KeyValue) {
+func method(m string) (string, bool) {
 	switch m {
 	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
 		http.MethodDelete, http.MethodOptions, http.MethodTrace, http.MethodConnect:
-		return semconv.HTTPRequestMethodKey.String(m), nil
+		return m, true
 	}
-	return semconv.HTTPRequestMethodOther, []attribute.KeyValue{semconv.HTTPRequestMethodOriginal(m)}
+	return "_OTHER", false
 }
 
 // spanMethod is m as it appears in a span name: "HTTP" for a method the
 // conventions do not know, so odd methods do not multiply span names.
 func spanMethod(m string) string {
-	if v, _ := method(m); v.Value.AsString() == "_OTHER" {
+	if _, known := method(m); !known {
 		return "HTTP"
 	}
 	return m
 }
 
-// server returns server.address and server.port of an absolute URL.
+// callSpanName is the name of a call's span, "devcloud " and spanMethod,
+// as a constant: no concatenation per call.
+func callSpanName(m string) string {
+	switch m {
+	case http.MethodGet:
+		return "devcloud GET"
+	case http.MethodHead:
+		return "devcloud HEAD"
+	case http.MethodPost:
+		return "devcloud POST"
+	case http.MethodPut:
+		return "devcloud PUT"
+	case http.MethodPatch:
+		return "devcloud PATCH"
+	case http.MethodDelete:
+		return "devcloud DELETE"
+	case http.MethodOptions:
+		return "devcloud OPTIONS"
+	case http.MethodTrace:
+		return "devcloud TRACE"
+	case http.MethodConnect:
+		return "devcloud CONNECT"
+	}
+	return "devcloud HTTP"
+}
+
+// server returns server.address and server.port of an absolute URL as the
+// client hands it over (RequestInfo.URL, EndpointInfo.URL): a base URL New
+// or WithEndpoints checked, scheme://host[:port] with no user info, then
+// the path and query. It slices the string instead of parsing it, so a
+// request costs no url.URL; only an IPv6 literal is rewritten, to its
+// canonical form.
 func server(raw string) (string, int) {
-	u, err := url.Parse(raw)
-	if err != nil {
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
 		return "", 0
 	}
-	port, _ := strconv.Atoi(u.Port())
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 { // never the user info
+		rest = rest[i+1:]
+	}
+	host, port := rest, 0
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 && !strings.Contains(rest[i:], "]") {
+		host = rest[:i]
+		port, _ = strconv.Atoi(rest[i+1:])
+	}
 	if port == 0 {
-		switch u.Scheme {
+		switch scheme {
 		case "http":
 			port = 80
 		case "https":
 			port = 443
 		}
 	}
-	host := u.Hostname()
-	if ip := net.ParseIP(host); ip != nil {
-		host = ip.String()
+	if strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]") {
+		host = host[1 : len(host)-1]
+		if ip := net.ParseIP(host); ip != nil {
+			host = ip.String()
+		}
 	}
 	return host, port
 }

@@ -1,13 +1,22 @@
 // Package devcloudotel traces and measures a devcloud client with
 // OpenTelemetry.
 //
-// WithTelemetry is a client.Option. With it, each call of Client.Do is an
-// INTERNAL span ("devcloud GET") whose children are one CLIENT span per
-// HTTP request ("GET"), named and attributed by the OpenTelemetry HTTP
-// client conventions, with http.request.resend_count on retries and the W3C
-// traceparent sent in the request's headers. Backoff waits are events on the
-// call's span. Each login is an INTERNAL span named "devcloud.login", a child
-// of the call that started it; every call that waited for it links to it.
+// Instrument and WithTelemetry are client.Options. Instrument takes the
+// providers and propagator as otelhttp does (WithTracerProvider,
+// WithMeterProvider, WithPropagators), each defaulting to the global one;
+// WithTelemetry takes the two providers and always sends the W3C trace
+// context. With either, each call of Client.Do is an INTERNAL span
+// ("devcloud GET") whose children are one CLIENT span per HTTP request
+// ("GET"), named and attributed by the OpenTelemetry HTTP client
+// conventions, with http.request.resend_count on retries and the span's
+// trace context sent in the request's headers. Backoff waits are events on
+// the call's span. Each login is an INTERNAL span named "devcloud.login", a
+// child of the call that started it; every call that waited for it links
+// to it.
+//
+// A span that does not record (the no-op provider's, or one a sampler
+// dropped) costs a call almost nothing: attributes are built only for a
+// span that records and a metric only when its instrument is enabled.
 //
 // Metrics:
 //

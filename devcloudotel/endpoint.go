@@ -23,6 +23,10 @@ const (
 // the span of the attempt that showed it, naming the endpoint as
 // server.address and server.port do on that span.
 func (t *telemetry) endpointChange(ctx context.Context, e client.EndpointInfo) {
+	span := spanOf(ctx)
+	if span == nil || !span.IsRecording() {
+		return
+	}
 	host, port := server(e.URL)
 	attrs := []attribute.KeyValue{semconv.ServerAddress(host), semconv.ServerPort(port), attrSetAside.Bool(e.SetAside)}
 	if e.SetAside {
@@ -31,5 +35,5 @@ func (t *telemetry) endpointChange(ctx context.Context, e client.EndpointInfo) {
 	if e.Err != nil {
 		attrs = append(attrs, semconv.ErrorTypeKey.String(errorType(e.Err)))
 	}
-	trace.SpanFromContext(ctx).AddEvent("devcloud.endpoint", trace.WithAttributes(attrs...))
+	span.AddEvent("devcloud.endpoint", trace.WithAttributes(attrs...))
 }

@@ -8,6 +8,8 @@ import (
 
 	"go.opentelemetry.io/otel/exporters/stdout/stdoutmetric"
 	"go.opentelemetry.io/otel/exporters/stdout/stdouttrace"
+	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -70,6 +72,46 @@ func ExampleWithTelemetry() {
 	// client   GET            http.request.resend_count=1 http.response.status_code=200
 	// internal devcloud GET   devcloud.attempts=2
 	// http.client.request.duration recorded 2 requests
+}
+
+// Instrument takes otelhttp's options; each defaults to the global
+// provider or propagator. Here the spans go to an in-memory exporter, the
+// metrics to a no-op provider, and the W3C trace context and baggage of
+// the caller travel in every request's headers. The spans are the login,
+// its request (POST), the call's request and the call.
+func ExampleInstrument() {
+	srv := mock.NewServer() // a fake platform on loopback
+	defer srv.Close()
+	srv.On("GET", "/v1/devices", mock.OK(map[string]int{"Total": 2}))
+
+	spans := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(spans))
+	c, err := srv.NewClient(devcloudotel.Instrument(
+		devcloudotel.WithTracerProvider(tp),
+		devcloudotel.WithMeterProvider(noop.NewMeterProvider()),
+		devcloudotel.WithPropagators(propagation.NewCompositeTextMapPropagator(
+			propagation.TraceContext{}, propagation.Baggage{})),
+	))
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := c.Do(context.Background(), "GET", "/v1/devices", nil, nil); err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range spans.GetSpans() { // in the order they ended
+		fmt.Println(s.SpanKind, s.Name)
+	}
+	for _, r := range srv.Requests() {
+		if !r.Login {
+			fmt.Println("traceparent sent:", r.Header.Get("Traceparent") != "")
+		}
+	}
+	// Output:
+	// client POST
+	// internal devcloud.login
+	// client GET
+	// internal devcloud GET
+	// traceparent sent: true
 }
 
 // An application's set-up, with traces and metrics printed to stdout; an

@@ -1,6 +1,8 @@
 package devcloudotel
 
 import (
+	"context"
+
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/metric/noop"
@@ -85,6 +87,12 @@ func newInstruments(m metric.Meter) instruments {
 		in.breaker = noop.Int64Gauge{}
 	}
 	return in
+}
+
+// callEnabled reports whether a call's metrics record anything, so its
+// start time is worth carrying to its end.
+func (in *instruments) callEnabled(ctx context.Context) bool {
+	return in.callDuration.Enabled(ctx) || in.callAttempts.Enabled(ctx) || in.budget.Enabled(ctx)
 }
 
 func handle(err error) {
