@@ -262,6 +262,9 @@ func queryValues(path string, q url.Values) []string {
 // redactedURL returns k's absolute URL at base with every query value replaced by
 // REDACTED: the keys say what was asked, the values may be secrets.
 func redactedURL(base string, k *call) string {
+	if len(k.opts.query) == 0 && len(k.name) == len(k.path) {
+		return base + k.name // no query: nothing to redact
+	}
 	var b strings.Builder
 	b.WriteString(base)
 	b.WriteString(k.name)
