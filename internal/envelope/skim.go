@@ -92,17 +92,18 @@ func (s *scanner) checkTop() bool {
 // one, and only a word with a backslash is read byte by byte.
 func (s *scanner) skip() bool {
 	data := s.data
-	st := skipState{depth: s.depth, base: s.depth}
-	var carry uint64 // highs when the next word begins inside a string
+	base, depth := s.depth, s.depth
+	var carry uint64 // highs when the next byte is inside a string, else 0
 	i := s.pos
-	for ; i+8 <= len(data); i += 8 {
+	for i+8 <= len(data) {
 		w := binary.LittleEndian.Uint64(data[i:])
-		if st.escaped || zeroBytes(w^(ones*'\\')) != 0 {
-			st.inStr = carry != 0
-			if n := st.bytes(data[i : i+8]); n != 0 {
-				return s.skipped(i, n)
+		if hasZero(w ^ (ones * '\\')) {
+			st := skipState{depth: depth, base: base, inStr: carry != 0}
+			next, verdict := st.bytes(data, i, i+8)
+			if verdict != 0 {
+				return s.skipped(next, verdict)
 			}
-			carry = 0
+			i, depth, carry = next, st.depth, 0
 			if st.inStr {
 				carry = highs
 			}
@@ -117,36 +118,46 @@ func (s *scanner) skip() bool {
 		inside ^= inside << 32
 		inside ^= carry
 		carry = uint64(int64(inside)>>63) & highs
-		lower := w | ones*0x20 // '[' and ']' become '{' and '}'
-		open := zeroBytes(lower^(ones*'{')) &^ inside
-		closing := zeroBytes(lower^(ones*'}')) &^ inside
-		no, nc := bits.OnesCount64(open), bits.OnesCount64(closing)
-		if st.depth-nc > st.base && st.depth+no <= maxDepth {
-			// The word neither ends the skip nor goes too deep.
-			st.depth += no - nc
+		// Or-ing in 0x26 takes the four brackets to 0x7f, and no other byte
+		// that valid JSON has outside strings; nor can a byte that
+		// zeroBytesAfter marks beside a bracket follow one there. Bit 1
+		// tells an opening bracket from a closing one.
+		brackets := zeroBytesAfter(w|ones*0x26^ones*0x7f) &^ inside
+		if brackets == 0 {
+			i += 8
 			continue
 		}
-		for brackets := open | closing; brackets != 0; brackets &= brackets - 1 {
+		open := brackets & (w << 6)
+		no := bits.OnesCount64(open)
+		nc := bits.OnesCount64(brackets) - no
+		if nc < depth-base && no <= maxDepth-depth {
+			// The word neither ends the skip nor goes too deep.
+			depth += no - nc
+			i += 8
+			continue
+		}
+		st := skipState{depth: depth, base: base}
+		for ; brackets != 0; brackets &= brackets - 1 {
 			bit := brackets & -brackets
-			if n := st.bracket(bit&open != 0, bits.TrailingZeros64(bit)/8+1); n != 0 {
-				return s.skipped(i, n)
+			k := bits.TrailingZeros64(bit) / 8
+			if verdict := st.bracket(bit&open != 0); verdict != 0 {
+				return s.skipped(i+k+1, verdict)
 			}
 		}
+		depth = st.depth
+		i += 8
 	}
-	st.inStr = carry != 0
-	if n := st.bytes(data[i:]); n != 0 {
-		return s.skipped(i, n)
-	}
-	return false
+	st := skipState{depth: depth, base: base, inStr: carry != 0}
+	next, verdict := st.bytes(data, i, len(data))
+	return s.skipped(next, verdict)
 }
 
-// skipped ends a skip whose bytes from i reported n: past the closing
-// bracket at i+n-1 when n > 0, too deep when n < 0.
-func (s *scanner) skipped(i, n int) bool {
-	if n < 0 {
+// skipped ends a skip with the verdict of skipState.bytes at next.
+func (s *scanner) skipped(next, verdict int) bool {
+	if verdict <= 0 {
 		return false
 	}
-	s.pos = i + n
+	s.pos = next
 	return true
 }
 
@@ -157,10 +168,13 @@ type skipState struct {
 	inStr, escaped bool
 }
 
-// bytes steps through b a byte at a time. It returns n > 0 when the skip
-// ended with b[n-1], -1 when it went too deep, else 0.
-func (st *skipState) bytes(b []byte) int {
-	for j, c := range b {
+// bytes steps through data from i a byte at a time, up to end and on while
+// a backslash's escape is open. It returns where it stopped and a verdict:
+// 1 when the skip ended there, past its closing bracket; -1 when it went
+// too deep; 0 when it has not ended.
+func (st *skipState) bytes(data []byte, i, end int) (int, int) {
+	for ; i < len(data) && (i < end || st.escaped); i++ {
+		c := data[i]
 		switch {
 		case st.escaped:
 			st.escaped = false
@@ -170,17 +184,17 @@ func (st *skipState) bytes(b []byte) int {
 		case c == '"':
 			st.inStr = true
 		case c == '{' || c == '[' || c == '}' || c == ']':
-			if n := st.bracket(c == '{' || c == '[', j+1); n != 0 {
-				return n
+			if verdict := st.bracket(c == '{' || c == '['); verdict != 0 {
+				return i + 1, verdict
 			}
 		}
 	}
-	return 0
+	return i, 0
 }
 
-// bracket counts an opening or closing bracket outside strings that is the
-// nth byte of what is being stepped through, returning as bytes does.
-func (st *skipState) bracket(opening bool, n int) int {
+// bracket counts an opening or closing bracket outside strings, returning a
+// verdict as bytes does.
+func (st *skipState) bracket(opening bool) int {
 	if opening {
 		if st.depth++; st.depth > maxDepth {
 			return -1
@@ -188,7 +202,7 @@ func (st *skipState) bracket(opening bool, n int) int {
 		return 0
 	}
 	if st.depth--; st.depth == st.base {
-		return n
+		return 1
 	}
 	return 0
 }
@@ -197,6 +211,13 @@ const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080
 )
+
+// hasZero reports whether a byte of v is zero.
+func hasZero(v uint64) bool { return (v-ones)&^v&highs != 0 }
+
+// zeroBytesAfter is zeroBytes that may also mark a byte 0x01 that follows a
+// marked byte (a higher one).
+func zeroBytesAfter(v uint64) uint64 { return (v - ones) &^ v & highs }
 
 // zeroBytes returns v with the high bit of each byte set when that byte of v
 // is zero, and every other bit clear.
