@@ -77,8 +77,8 @@ func DecodeResponse(status int, header http.Header, body []byte, out any) error 
 }
 
 // decode is DecodeResponse. With skim false it checks every body whole
-// before reading it, as DecodeResponse did before it skimmed payloads; the
-// tests hold the two ways to the same answers.
+// before reading it, never leaving the payload to json.Unmarshal to check;
+// the tests hold the two ways to the same answers.
 func decode(status int, header http.Header, body []byte, out any, skim bool) error {
 	trimmed := envelope.TrimSpace(body)
 	var env envelope.Envelope
