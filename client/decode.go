@@ -73,10 +73,17 @@ const (
 // Attempts, Method, Path and RetryAfter of the returned errors are left
 // empty; the client fills them in.
 func DecodeResponse(status int, header http.Header, body []byte, out any) error {
+	return decode(status, header, body, out, true)
+}
+
+// decode is DecodeResponse. With skim false it checks every body whole
+// before reading it, never leaving the payload to json.Unmarshal to check;
+// the tests hold the two ways to the same answers.
+func decode(status int, header http.Header, body []byte, out any, skim bool) error {
 	trimmed := envelope.TrimSpace(body)
 	var env envelope.Envelope
 	if len(trimmed) > 0 {
-		env = envelope.Scan(body)
+		env = scan(status, body, out, skim)
 	}
 	if f, ok := env.Failure(); ok {
 		ae := &apierrors.APIError{
@@ -114,19 +121,7 @@ func DecodeResponse(status int, header http.Header, body []byte, out any) error 
 			}
 			return nil
 		}
-		reason := reasonNotJSON
-		switch {
-		case trimmed[0] == '<':
-			reason = reasonHTML
-		case env.Truncated:
-			reason = reasonTruncated
-		}
-		var raw json.RawMessage
-		err := json.Unmarshal(body, &raw)
-		if err == nil {
-			err = errors.New("invalid JSON")
-		}
-		return newDecodeError(status, header, "", body, reason, err)
+		return malformed(status, header, body, trimmed, env)
 	}
 
 	if out == nil {
@@ -149,10 +144,65 @@ func DecodeResponse(status int, header http.Header, body []byte, out any) error 
 	}
 	fresh := reflect.New(dst.Type().Elem())
 	if err := json.Unmarshal(result, fresh.Interface()); err != nil {
+		if env.Unchecked {
+			// The payload was skimmed, left to json.Unmarshal to check: a
+			// body that is not JSON after all gets the answer a check
+			// gives. Any error calls for the check, not only a
+			// *json.SyntaxError: that encoding/json checks syntax before it
+			// decodes is how it works today, not what it promises.
+			if checked := envelope.Scan(body); !checked.JSON {
+				return malformed(status, header, body, trimmed, checked)
+			}
+		}
 		return newDecodeError(status, header, env.RequestID(), body, reasonMismatch, err)
 	}
 	dst.Elem().Set(fresh.Elem())
 	return nil
+}
+
+// malformed is the DecodeError of a 2xx body that is not empty and not
+// JSON; env is its checked scan.
+func malformed(status int, header http.Header, body, trimmed []byte, env envelope.Envelope) error {
+	reason := reasonNotJSON
+	switch {
+	case trimmed[0] == '<':
+		reason = reasonHTML
+	case env.Truncated:
+		reason = reasonTruncated
+	}
+	var raw json.RawMessage
+	err := json.Unmarshal(body, &raw)
+	if err == nil {
+		err = errors.New("invalid JSON")
+	}
+	return newDecodeError(status, header, "", body, reason, err)
+}
+
+// scan reads the envelope of a body that is not empty. A payload that goes
+// to json.Unmarshal, which checks it anyway, is skimmed rather than
+// checked, so a large body is checked once; what goes nowhere else (a
+// failure, an HTTP-level error, a result for a nil out or a
+// *json.RawMessage) is checked here.
+func scan(status int, body []byte, out any, skim bool) envelope.Envelope {
+	if !skim || status < 200 || status > 299 || !unmarshalsInto(out) {
+		return envelope.Scan(body)
+	}
+	env := envelope.Skim(body)
+	if env.Unchecked {
+		if _, failed := env.Failure(); failed {
+			return envelope.Scan(body)
+		}
+	}
+	return env
+}
+
+// unmarshalsInto reports whether the result of a success would go to
+// json.Unmarshal: out is a non-nil pointer other than a *json.RawMessage.
+func unmarshalsInto(out any) bool {
+	if _, raw := out.(*json.RawMessage); raw {
+		return false
+	}
+	return isPointer(out)
 }
 
 func isPointer(out any) bool {

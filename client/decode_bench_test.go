@@ -47,6 +47,7 @@ var (
 
 // BenchmarkDecodeResponse measures DecodeResponse; compare each case with the
 // same case of BenchmarkJSONUnmarshal, the floor a caller would pay anyway.
+// 10MB is BenchmarkGet10MB's body without the network.
 func BenchmarkDecodeResponse(b *testing.B) {
 	b.Run("success", func(b *testing.B) {
 		b.ReportAllocs()
@@ -68,6 +69,17 @@ func BenchmarkDecodeResponse(b *testing.B) {
 			var out benchResult
 			if err := client.DecodeResponse(200, benchHeader, benchFailure, &out); err == nil {
 				b.Fatal("no error")
+			}
+		}
+	})
+	b.Run("10MB", func(b *testing.B) {
+		body := bigList(10 << 20)
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var out doList
+			if err := client.DecodeResponse(200, benchHeader, body, &out); err != nil {
+				b.Fatal(err)
 			}
 		}
 	})
@@ -99,6 +111,20 @@ func BenchmarkJSONUnmarshal(b *testing.B) {
 			}
 			if env.Response.Error == nil {
 				b.Fatal("no error")
+			}
+		}
+	})
+	b.Run("10MB", func(b *testing.B) {
+		body := bigList(10 << 20)
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var env restyEnvelope
+			if err := json.Unmarshal(body, &env); err != nil {
+				b.Fatal(err)
+			}
+			if env.Response.Error != nil {
+				b.Fatal(env.Response.Error)
 			}
 		}
 	})

@@ -5,6 +5,8 @@
 // encoding/json matches struct fields (case-insensitively, the last
 // duplicate winning), and reads strings as encoding/json does, so the
 // client gets encoding/json's answers without unmarshalling the body twice.
+// Skim leaves the payload that goes to json.Unmarshal to it to check, so a
+// large body is not checked twice either.
 package envelope
 
 import (
@@ -25,6 +27,9 @@ type Envelope struct {
 	// Truncated reports that the body is not JSON because it ended inside a
 	// value.
 	Truncated bool
+	// Unchecked reports that Skim skipped part of the Result unchecked:
+	// the body is then JSON if and only if Result is.
+	Unchecked bool
 
 	body  []byte
 	spans spans

@@ -58,11 +58,21 @@ type scanner struct {
 	depth int
 	eof   bool // the input ended inside a value
 	env   spans
+
+	skim    bool // skip the payload's arrays and objects (Skim)
+	skimmed skims
 }
 
 // document scans the whole input as one JSON text.
 func (s *scanner) document() bool {
-	if !s.value(roleTop) {
+	s.skipSpace()
+	if s.skim && s.pos < len(s.data) && s.data[s.pos] == '[' {
+		// A top-level array is all payload.
+		if !s.skip() {
+			return false
+		}
+		s.skimmed.whole = true
+	} else if !s.value(roleTop) {
 		return false
 	}
 	s.skipSpace()
@@ -161,7 +171,15 @@ func (s *scanner) object(r role) bool {
 			slot, child = s.member(r, s.data[keyStart:keyEnd])
 		}
 		start := s.pos
-		if !s.value(child) {
+		// The envelope's members are read; the rest of the top-level and
+		// Response objects, and a Response that is not an object, is payload.
+		payload := s.skim && child == roleNone && (r == roleResponse && slot == nil ||
+			r == roleTop && (slot == nil || slot == &s.env.response))
+		if payload {
+			if !s.skimValue(r) {
+				return false
+			}
+		} else if !s.value(child) {
 			return false
 		}
 		if slot != nil {
@@ -194,6 +212,9 @@ func (s *scanner) member(r role, key []byte) (*span, role) {
 		case keyIs(key, "response"):
 			// A later Response replaces an earlier one, members included.
 			s.env.respError, s.env.respRequestID = span{}, span{}
+			if s.skimmed.response {
+				s.skimmed.stale, s.skimmed.response = true, false
+			}
 			if s.pos < len(s.data) && s.data[s.pos] == '{' {
 				return &s.env.response, roleResponse
 			}
