@@ -73,7 +73,8 @@ for round in $(seq "$count"); do
     {
       (cd client && "$bin" -test.run '^$' -test.benchtime "${INTERLEAVED:-2000x}" -test.bench '^BenchmarkInterleaved$')
       (cd client && "$bin" -test.run '^$' -test.benchtime "${SLICES:-16x}" -test.bench '^BenchmarkInterleavedConcurrent$')
-    } | awk '/^BenchmarkInterleaved/ { name = $1; sub(/^BenchmarkInterleaved(Concurrent)?\//, "", name); sub(/-[0-9]+$/, "", name)
+      (cd client && "$bin" -test.run '^$' -test.benchtime "${LARGE:-20x}" -test.bench '^BenchmarkInterleavedLarge$')
+    } | awk '/^BenchmarkInterleaved/ { name = $1; sub(/^BenchmarkInterleaved(Concurrent|Large)?\//, "", name); sub(/-[0-9]+$/, "", name)
         for (i = 2; i <= NF; i++) {
           if ($i == "ours-ns/call" || $i == "ours-calls/s") { o = $(i - 1); unit = $i }
           if ($i == "base-ns/call" || $i == "base-calls/s") b = $(i - 1)
