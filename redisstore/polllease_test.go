@@ -225,7 +225,7 @@ func TestPollLeaseTakenOverWhenItsHolderIsKilled(t *testing.T) {
 		return // the helper is TestPollLeaseHolderProcess
 	}
 	const ttl = time.Second
-	forEach(t, func(t *testing.T, b backend) {
+	forEachAlone(t, func(t *testing.T, b backend) {
 		group := account(t)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPollLeaseHolderProcess$")
 		cmd.Env = append(os.Environ(), "POLL_LEASE_HOLDER="+b.addr+" "+group+" "+ttl.String())
