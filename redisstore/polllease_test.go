@@ -135,6 +135,7 @@ func (s *severable) sever() {
 // and another replica polls within the lease's TTL + 10 %, still never 2
 // at once (go test ./redisstore -run TestPollLeaseOnePollerForAFleet -v).
 func TestPollLeaseOnePollerForAFleet(t *testing.T) {
+	t.Parallel()
 	const ttl, hold = 2 * time.Second, time.Second
 	synctest.Test(t, func(t *testing.T) {
 		m := miniredis.NewMiniRedis()
