@@ -18,8 +18,9 @@ import (
 // The tests flush Redis and kill its connections, so they run only on a
 // Redis they started themselves: miniredis always, and a redis-server of
 // their own when one is installed, one per test, so that tests run in
-// parallel without seeing each other's flushes and restarts. REDIS_ADDR, which the README's fleet
-// snippet has applications read, is never looked at.
+// parallel without seeing each other's flushes and restarts. REDIS_ADDR,
+// which the README's fleet snippet has applications read, is never
+// looked at.
 //
 // REDISSTORE_TEST_REDIS_SERVER picks the redis-server: unset, the one on
 // PATH if any (else miniredis only); "off", miniredis only; a path, that
