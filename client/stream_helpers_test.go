@@ -78,6 +78,25 @@ func (c *content) sum() [32]byte {
 	return s
 }
 
+// sumLater starts hashing the content on a goroutine of its own and
+// returns what waits for its SHA-256, so that a gibibyte is hashed while
+// it moves rather than before. The buffer and the hash are made before it
+// returns: allocations counted from then on are none of its own. The
+// goroutine has ended by t's cleanup, whatever the test did.
+func (c *content) sumLater(t testing.TB) func() [32]byte {
+	h, buf, r := sha256.New(), make([]byte, 1<<20), c.reader(0)
+	done := make(chan [32]byte, 1)
+	go func() {
+		_, _ = io.CopyBuffer(h, r, buf)
+		var s [32]byte
+		h.Sum(s[:0])
+		done <- s
+	}()
+	wait := sync.OnceValue(func() [32]byte { return <-done })
+	t.Cleanup(func() { wait() })
+	return wait
+}
+
 // fileServer serves one generated file over loopback, with ranges and
 // validators as asked, and cuts its answers where told: the i-th answer
 // that reaches cuts[i] (an offset in the file) stops there, with a reset

@@ -14,34 +14,60 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// backend is a Redis the tests run against: miniredis always, and the
-// redis-server the test binary started when there is one (server_test.go);
+// backend is a Redis the tests run against: miniredis always, and a
+// redis-server of the test's own when one is installed (server_test.go);
 // never a Redis someone else runs.
 type backend struct {
 	name string
 	addr string
 	mini *miniredis.Miniredis // nil for a real Redis
+	srv  *server              // nil for miniredis
 }
 
-// backends returns the Redis servers to run a test on. Each test gets its
-// own account name (see account), so tests share a real Redis safely.
+// backends returns the Redis servers to run a test on, each started for t
+// alone and stopped at its cleanup: a test may flush or restart them while
+// others run.
 func backends(t testing.TB) []backend {
 	t.Helper()
 	m := miniredis.RunT(t)
 	// Real Redis expires keys as time passes; make miniredis do the same.
 	m.ClockTTL(true)
 	bs := []backend{{name: "miniredis", addr: m.Addr(), mini: m}}
-	if ownRedis != nil {
-		bs = append(bs, backend{name: "redis", addr: ownRedis.addr})
+	if redisServer != "" {
+		srv, err := startServer(redisServer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(srv.stop)
+		bs = append(bs, backend{name: "redis", addr: srv.addr, srv: srv})
 	}
 	return bs
 }
 
-// forEach runs f once per backend, as a subtest named for it.
+// forEach runs f once per backend, as a subtest named for it. The test and
+// its subtests run in parallel with other tests: nothing they use is
+// shared (each backend is the test's own, and so is the fake platform).
 func forEach(t *testing.T, f func(t *testing.T, b backend)) {
 	t.Helper()
+	t.Parallel()
+	eachBackend(t, f)
+}
+
+// forEachAlone is forEach for a test whose bound on a duration leaves no
+// room for a busy machine: its backends run side by side, but no other
+// test runs beside it.
+func forEachAlone(t *testing.T, f func(t *testing.T, b backend)) {
+	t.Helper()
+	eachBackend(t, f)
+}
+
+func eachBackend(t *testing.T, f func(t *testing.T, b backend)) {
+	t.Helper()
 	for _, b := range backends(t) {
-		t.Run(b.name, func(t *testing.T) { f(t, b) })
+		t.Run(b.name, func(t *testing.T) {
+			t.Parallel()
+			f(t, b)
+		})
 	}
 }
 

@@ -283,16 +283,24 @@ func TestFleetTakesOverADeadHoldersLease(t *testing.T) {
 		// The holder gets the lease, starts its login and dies: its login
 		// never answers and it can no longer reach Redis to renew the
 		// lease or give it back.
+		// The holder's death is dated when its login starts, on the
+		// goroutine that has just been granted the lease: a busy machine
+		// may wake this one later, past the start of the lease's TTL.
 		entered := make(chan struct{})
-		var once sync.Once
+		var (
+			once sync.Once
+			died time.Time
+		)
 		holder := f.add(t, b, client.WithLoginTimeout(loginTimeout), client.WithLogin(func(ctx context.Context) (client.Session, error) {
-			once.Do(func() { close(entered) })
+			once.Do(func() {
+				died = time.Now()
+				close(entered)
+			})
 			<-ctx.Done()
 			return client.Session{}, ctx.Err()
 		}))
 		go holder.c.Do(ctx, "GET", devices, nil, nil)
 		<-entered
-		died := time.Now()
 		holder.rdb.sever()
 		for range 3 {
 			f.add(t, b, client.WithLoginTimeout(loginTimeout))

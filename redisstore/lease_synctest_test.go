@@ -125,6 +125,7 @@ func (f *bubbleFleet) traffic(perReplica int, d time.Duration, events map[time.D
 // login, 100 ms after a renewal (600 ms after it got the lease); the
 // three other replicas take over when that renewal lapses, 2 s after it.
 func TestFleetLeaseTakeoverInABubble(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		f := newBubbleFleet(t, 0)
 		entered := make(chan struct{})
@@ -179,6 +180,7 @@ func (f *bubbleFleet) burstIn(perReplica int) *tally {
 // (and, in a second run, 600 ms: after the holder's first renewal) into
 // it. The replicas keep the fleet on one login and lose no call.
 func TestFleetFlushDuringALoginInABubble(t *testing.T) {
+	t.Parallel()
 	for _, flushAt := range []time.Duration{100 * time.Millisecond, 600 * time.Millisecond} {
 		t.Run("flush "+flushAt.String()+" into the login", func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -210,6 +212,7 @@ func TestFleetFlushDuringALoginInABubble(t *testing.T) {
 // commit at 3 s is refused; the second's at 4 s stands, and the calls
 // waiting on either get the second session: none fails.
 func TestFleetHolderThatLostItsLeaseInABubble(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		f := newBubbleFleet(t, 2)
 		f.burstIn(1).check(t)

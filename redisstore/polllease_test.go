@@ -135,6 +135,7 @@ func (s *severable) sever() {
 // and another replica polls within the lease's TTL + 10 %, still never 2
 // at once (go test ./redisstore -run TestPollLeaseOnePollerForAFleet -v).
 func TestPollLeaseOnePollerForAFleet(t *testing.T) {
+	t.Parallel()
 	const ttl, hold = 2 * time.Second, time.Second
 	synctest.Test(t, func(t *testing.T) {
 		m := miniredis.NewMiniRedis()
@@ -225,7 +226,7 @@ func TestPollLeaseTakenOverWhenItsHolderIsKilled(t *testing.T) {
 		return // the helper is TestPollLeaseHolderProcess
 	}
 	const ttl = time.Second
-	forEach(t, func(t *testing.T, b backend) {
+	forEachAlone(t, func(t *testing.T, b backend) {
 		group := account(t)
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPollLeaseHolderProcess$")
 		cmd.Env = append(os.Environ(), "POLL_LEASE_HOLDER="+b.addr+" "+group+" "+ttl.String())

@@ -95,6 +95,7 @@ func replicaRedis(t *testing.T, m *miniredis.Miniredis, down *atomic.Bool) *redi
 // the platform receives more than 105, no throttle answer, goodput at
 // least 90 calls/s (go test ./redisstore -run TestRateLimiterKeepsAFleetUnderItsQuota -v).
 func TestRateLimiterKeepsAFleetUnderItsQuota(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		m := miniredis.NewMiniRedis()
 		t.Cleanup(m.Close)
@@ -141,6 +142,7 @@ func TestRateLimiterKeepsAFleetUnderItsQuota(t *testing.T) {
 // after its deadline fails at once with ErrNoTurn and takes no turn, so
 // the next caller gets that turn.
 func TestRateLimiterRefusesATurnPastTheDeadline(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		m := miniredis.NewMiniRedis()
 		t.Cleanup(m.Close)
@@ -167,6 +169,7 @@ func TestRateLimiterRefusesATurnPastTheDeadline(t *testing.T) {
 // unlimited, never stalled on Redis — and asks Redis again after
 // DefaultFallbackFor.
 func TestRateLimiterFallsBackToItsShare(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		m := miniredis.NewMiniRedis()
 		t.Cleanup(m.Close)
@@ -241,7 +244,11 @@ func TestRateLimiterOnEachBackend(t *testing.T) {
 		var wg sync.WaitGroup
 		start := time.Now()
 		for range 4 {
-			lim := redisstore.NewRateLimiter(b.client(t), name, 100, 5)
+			// A Redis round trip that a busy machine stretches past the
+			// default timeout would put the replica on its local share,
+			// which TestRateLimiterFallsBackToItsShare covers; here every
+			// turn is Redis's.
+			lim := redisstore.NewRateLimiter(b.client(t), name, 100, 5, redisstore.WithRedisTimeout(time.Minute))
 			wg.Go(func() {
 				for range 25 {
 					if err := lim.Wait(bg); err != nil {

@@ -16,7 +16,8 @@ func TestTestsNeverTouchARedisTheyDidNotStart(t *testing.T) {
 	theirs := miniredis.RunT(t)
 	theirs.Set("user:data", "keep")
 	t.Setenv("REDIS_ADDR", theirs.Addr())
-	for _, b := range backends(t) {
+	bs := backends(t)
+	for _, b := range bs {
 		if b.addr == theirs.Addr() {
 			t.Fatalf("backend %s runs on REDIS_ADDR", b.name)
 		}
@@ -31,19 +32,21 @@ func TestTestsNeverTouchARedisTheyDidNotStart(t *testing.T) {
 	if err := ours(ctx, theirs.Addr(), 1); err == nil {
 		t.Fatal("the guard accepted a Redis the tests did not start")
 	}
-	if ownRedis == nil {
+	own := bs[len(bs)-1].srv
+	if own == nil {
 		t.Logf("no redis-server of the tests' own (%s=off or none on PATH): the guard checked on miniredis only", serverEnv)
 		return
 	}
-	if err := ours(ctx, ownRedis.addr, ownRedis.cmd.Process.Pid+1); !errors.Is(err, errNotOurs) {
+	pid := own.cmd.Process.Pid
+	if err := ours(ctx, own.addr, pid+1); !errors.Is(err, errNotOurs) {
 		t.Fatalf("another process's Redis: %v, want errNotOurs", err)
 	}
-	b := backend{name: "redis", addr: ownRedis.addr}
+	b := bs[len(bs)-1]
 	admin := b.admin(t)
 	admin.Set(ctx, "user:data", "x", 0)
 	defer b.flush(t)
-	if err := ours(ctx, ownRedis.addr, ownRedis.cmd.Process.Pid); !errors.Is(err, errNotOurs) {
+	if err := ours(ctx, own.addr, pid); !errors.Is(err, errNotOurs) {
 		t.Fatalf("a Redis holding a key: %v, want errNotOurs", err)
 	}
-	t.Logf("refused: %v", ours(ctx, ownRedis.addr, ownRedis.cmd.Process.Pid))
+	t.Logf("refused: %v", ours(ctx, own.addr, pid))
 }

@@ -17,8 +17,10 @@ import (
 
 // The tests flush Redis and kill its connections, so they run only on a
 // Redis they started themselves: miniredis always, and a redis-server of
-// their own when one is installed. REDIS_ADDR, which the README's fleet
-// snippet has applications read, is never looked at.
+// their own when one is installed, one per test, so that tests run in
+// parallel without seeing each other's flushes and restarts. REDIS_ADDR,
+// which the README's fleet snippet has applications read, is never
+// looked at.
 //
 // REDISSTORE_TEST_REDIS_SERVER picks the redis-server: unset, the one on
 // PATH if any (else miniredis only); "off", miniredis only; a path, that
@@ -35,19 +37,22 @@ type server struct {
 	done chan struct{} // closed when the process has exited
 }
 
-// startServer starts the tests' redis-server, or returns nil when they run
-// on miniredis only.
-func startServer() (*server, error) {
-	bin := os.Getenv(serverEnv)
-	switch bin {
+// serverBinary returns the redis-server binary the tests start their
+// servers from, or "" when they run on miniredis only.
+func serverBinary() string {
+	switch bin := os.Getenv(serverEnv); bin {
 	case "off":
-		return nil, nil
+		return ""
 	case "":
-		var err error
-		if bin, err = exec.LookPath("redis-server"); err != nil {
-			return nil, nil
-		}
+		bin, _ = exec.LookPath("redis-server")
+		return bin
+	default:
+		return bin
 	}
+}
+
+// startServer starts a redis-server of the tests' own from bin.
+func startServer(bin string) (*server, error) {
 	dir, err := os.MkdirTemp("", "redisstore-test-")
 	if err != nil {
 		return nil, err

@@ -19,7 +19,8 @@ import (
 
 // The tests here run in a synctest bubble on a miniredis served over
 // net.Pipe, so their times are exact: the bubble's clock moves only when
-// every goroutine waits.
+// every goroutine waits. A busy machine slows them down but cannot change
+// their times, so they run in parallel with the others.
 
 // bubbleRedis returns a Redis client on a miniredis inside the bubble and a
 // count of its commands. Everything is closed when the bubble ends.
@@ -37,6 +38,7 @@ func bubbleRedis(t *testing.T) (*miniredis.Miniredis, *redis.Client, *atomic.Int
 }
 
 func TestAwaitSessionPollsEvery100msAndNeverPastMax(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		max      time.Duration
@@ -76,6 +78,7 @@ func TestAwaitSessionPollsEvery100msAndNeverPastMax(t *testing.T) {
 }
 
 func TestLoadCacheLastsItsTTLThenRefreshesInTheBackground(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		_, rdb, cmds := bubbleRedis(t)
 		ctx := context.Background()
@@ -122,6 +125,7 @@ func TestLoadCacheLastsItsTTLThenRefreshesInTheBackground(t *testing.T) {
 // Store, ten goroutines each calling every 20 ms for 5 s of the bubble's
 // clock, through the httpmock flavour of the fake platform.
 func TestFleetCommandsPerCall(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		_, rdb0, _ := bubbleRedis(t)
 		m := mock.New(t)

@@ -349,6 +349,7 @@ func TestServeThenCall(t *testing.T) {
 // net/http/httptest, and no method of httpmock's MockTransport or of
 // mock.Mock, because the CLI never builds a Mock.
 func TestTheCLIBinaryHoldsNoTestCode(t *testing.T) {
+	t.Parallel() // a go build: it need not wait for the demos
 	bin := filepath.Join(t.TempDir(), "devcloud")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Skipf("go build: %v\n%s", err, out)

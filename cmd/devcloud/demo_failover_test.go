@@ -6,6 +6,7 @@ import (
 )
 
 func TestDemoFailoverLosesNoCall(t *testing.T) {
+	t.Parallel() // see TestDemoBehavesAsExpected
 	code, out, errOut := cli(t, "", "demo", "--failover")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)

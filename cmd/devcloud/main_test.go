@@ -23,7 +23,12 @@ func cli(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errOut.String()
 }
 
+// The demo's steps wait in real time, seconds of it: the tests of a demo
+// run in parallel with each other and with the binary's build, and
+// nothing they use is shared (each demo runs its own fake platform; none
+// reads the environment that other tests set).
 func TestDemoBehavesAsExpected(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := cli(t, "", "demo")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
