@@ -3,7 +3,6 @@ package client
 import (
 	"context"
 	"log/slog"
-	"net/http"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -125,7 +124,7 @@ func (c *Client) send(ctx context.Context, k *call, sess Session) result {
 	a := &k.exchange
 	k.sess = sess
 	start := c.clock.Now()
-	*a = exchange{k: k, n: k.sent + 1, steps: c.steps, header: make(http.Header, 8), base: c.baseURL}
+	*a = exchange{k: k, n: k.sent + 1, steps: c.steps, base: c.baseURL}
 	res := a.next(ctx)
 	res.elapsed = c.clock.Now().Sub(start)
 	if !res.refused {

@@ -4,7 +4,6 @@ import (
 	"context"
 	stderrors "errors"
 	"math/rand/v2"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -99,7 +98,7 @@ func (e *endpoints) run(ctx context.Context, a *exchange) result {
 		info := e.c.attemptInfo(a.k, &res, decision{action: apierrors.ActionRetry})
 		info.Attempt = a.n
 		e.c.observe(res.ctx, info)
-		a.steps, a.header = rest, make(http.Header, 8)
+		a.steps, a.header = rest, nil
 	}
 }
 

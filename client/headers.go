@@ -2,32 +2,39 @@ package client
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 )
 
-// sessionHeaders are the header values of one session, made once and
-// shared by every request that carries it: building "Bearer "+token and two
-// one-element slices cost every call three allocations. resty clones the
-// header map, values included, before sending, and the slices have no room
-// to append into, so no request writes into them.
+// sessionHeaders are the headers of one session's requests, made once and
+// shared by every request that carries it: the client's own headers and
+// the session's, which a request's header map starts as a copy of (one
+// copy of a small map costs less than setting its entries one by one).
+// Every value slice has no room to append into, so a request that adds to
+// one copies it, and no request writes into them; resty clones the map,
+// values included, before sending.
 type sessionHeaders struct {
 	token, csrf string
-	auth, csrfv []string
+	template    http.Header
 }
 
-// headersOf returns the header values of sess, from the last session's if
-// they are the same.
+// headersOf returns the headers of sess, the last session's if they are
+// the same.
 func (c *Client) headersOf(sess Session) *sessionHeaders {
 	if p := c.sessHeaders.Load(); p != nil && p.token == sess.Token && p.csrf == sess.CSRFToken {
 		return p
 	}
-	p := &sessionHeaders{token: sess.Token, csrf: sess.CSRFToken}
+	p := &sessionHeaders{token: sess.Token, csrf: sess.CSRFToken, template: make(http.Header, len(c.headers)+2)}
+	for key, v := range c.headers {
+		p.template[key] = slices.Clip(v)
+	}
 	if sess.Token != "" {
-		p.auth = []string{"Bearer " + sess.Token}
+		p.template[c.auth] = []string{"Bearer " + sess.Token}
 	}
 	if sess.CSRFToken != "" {
-		p.csrfv = []string{sess.CSRFToken}
+		p.template[c.csrf] = []string{sess.CSRFToken}
 	}
 	c.sessHeaders.Store(p)
 	return p
@@ -38,19 +45,17 @@ func (c *Client) headersOf(sess Session) *sessionHeaders {
 type headerStep struct{ c *Client }
 
 func (s headerStep) run(ctx context.Context, a *exchange) result {
-	c, k, h := s.c, a.k, a.header
-	for key, v := range c.headers {
-		// Clipped, so a per-call Add copies instead of writing into the
-		// client's shared slice.
-		h[key] = v[:len(v):len(v)]
-	}
+	c, k := s.c, a.k
 	sh := c.headersOf(k.sess)
-	if sh.auth != nil {
-		h[c.auth] = sh.auth
+	if a.header == nil {
+		a.header = maps.Clone(sh.template)
+	} else {
+		// An observer's AttemptStart added its own (trace context).
+		for key, v := range sh.template {
+			a.header[key] = v
+		}
 	}
-	if sh.csrfv != nil {
-		h[c.csrf] = sh.csrfv
-	}
+	h := a.header
 	if k.idemKey != "" {
 		h[c.idem] = []string{k.idemKey}
 	}

@@ -295,6 +295,9 @@ type observeStep struct{ c *Client }
 
 func (s observeStep) run(ctx context.Context, a *exchange) result {
 	if s.c.obs.AttemptStart != nil {
+		if a.header == nil {
+			a.header = make(http.Header, 8) // AttemptStart may add to it
+		}
 		ctx = s.c.obs.attemptStart(ctx, s.c.requestInfo(a, a.header))
 	}
 	res := a.next(ctx)

@@ -29,7 +29,7 @@ type exchange struct {
 	k      *call
 	n      int         // its number within the call, from 1; its session is k.sess
 	steps  []step      // the steps still to run
-	header http.Header // the request's headers, which the steps fill in
+	header http.Header // the request's headers, which the steps fill in; nil until one does
 	base   string      // the base URL it goes to: the client's, or the endpoint's
 }
 
