@@ -357,40 +357,38 @@ func BenchmarkInterleavedLarge(b *testing.B) {
 // order swapped every other iteration, times each, and reports each side's
 // median and the ratio of the medians.
 func interleave(b *testing.B, ours, base func() error) {
-	var to, tb []time.Duration
-	timed := func(f func() error) time.Duration {
+	timed := func(f func() error) float64 {
 		start := time.Now()
 		if err := f(); err != nil {
 			b.Fatal(err)
 		}
-		return time.Since(start)
+		return float64(time.Since(start).Nanoseconds())
 	}
-	timed(ours) // warm both connections
-	timed(base)
-	for b.Loop() {
-		if len(to)%2 == 0 {
-			to = append(to, timed(ours))
-			tb = append(tb, timed(base))
-		} else {
-			tb = append(tb, timed(base))
-			to = append(to, timed(ours))
-		}
-	}
-	// Medians: a call the scheduler preempted for a time slice of another
-	// process costs 50× a normal one and would swamp a mean on a busy
-	// machine.
-	mo, mb := medianOf(to), medianOf(tb)
-	b.ReportMetric(float64(mo.Nanoseconds()), "ours-ns/call")
-	b.ReportMetric(float64(mb.Nanoseconds()), "base-ns/call")
-	b.ReportMetric(float64(mo)/float64(mb), "ours/base")
+	mo, mb := inTurns(b, func() float64 { return timed(ours) }, func() float64 { return timed(base) })
+	b.ReportMetric(mo, "ours-ns/call")
+	b.ReportMetric(mb, "base-ns/call")
+	b.ReportMetric(mo/mb, "ours/base")
 }
 
-func medianOf(d []time.Duration) time.Duration {
-	slices.Sort(d)
-	if n := len(d); n%2 == 0 {
-		return (d[n/2-1] + d[n/2]) / 2
+// inTurns measures ours and base once each to warm them, then once each
+// per iteration of b, the order swapped every other iteration, and returns
+// the medians of their measures. Medians: a call the scheduler preempted
+// for a time slice of another process costs 50× a normal one and would
+// swamp a mean on a busy machine.
+func inTurns(b *testing.B, ours, base func() float64) (float64, float64) {
+	ours() // warm both connections
+	base()
+	var o, m []float64
+	for b.Loop() {
+		if len(o)%2 == 0 {
+			o = append(o, ours())
+			m = append(m, base())
+		} else {
+			m = append(m, base())
+			o = append(o, ours())
+		}
 	}
-	return d[len(d)/2]
+	return medianFloat(o), medianFloat(m)
 }
 
 // sdkGet returns a GET of /v1/devices with the SDK that wants success
@@ -557,7 +555,6 @@ func BenchmarkInterleavedConcurrent(b *testing.B) {
 					}
 				}
 				perSlice := 4 * goroutines
-				var oursRate, baseRate []float64
 				slice := func(call func() error) float64 {
 					start := time.Now()
 					if err := inParallel(goroutines, perSlice, call); err != nil {
@@ -565,18 +562,8 @@ func BenchmarkInterleavedConcurrent(b *testing.B) {
 					}
 					return float64(perSlice) / time.Since(start).Seconds()
 				}
-				slice(ours) // open the connections both pools keep
-				slice(base)
-				for b.Loop() {
-					if len(oursRate)%2 == 0 {
-						oursRate = append(oursRate, slice(ours))
-						baseRate = append(baseRate, slice(base))
-					} else {
-						baseRate = append(baseRate, slice(base))
-						oursRate = append(oursRate, slice(ours))
-					}
-				}
-				mo, mb := medianFloat(oursRate), medianFloat(baseRate)
+				// The warm-up slices open the connections both pools keep.
+				mo, mb := inTurns(b, func() float64 { return slice(ours) }, func() float64 { return slice(base) })
 				b.ReportMetric(mo, "ours-calls/s")
 				b.ReportMetric(mb, "base-calls/s")
 				b.ReportMetric(mo/mb, "ours/base")
