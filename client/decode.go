@@ -73,17 +73,32 @@ const (
 // Attempts, Method, Path and RetryAfter of the returned errors are left
 // empty; the client fills them in.
 func DecodeResponse(status int, header http.Header, body []byte, out any) error {
-	return decode(status, header, body, out, true)
+	return decode(status, header, body, out, fastest)
 }
 
-// decode is DecodeResponse. With skim false it checks every body whole
-// before reading it, never leaving the payload to json.Unmarshal to check;
-// the tests hold the two ways to the same answers.
-func decode(status int, header http.Header, body []byte, out any, skim bool) error {
+// decoding is how decode reads a body. The tests hold every way to the
+// same answers.
+type decoding struct {
+	// skim leaves the payload that goes to json.Unmarshal to it to check;
+	// without it every body is checked whole before it is read.
+	skim bool
+	// aheadMin, when not 0, is the smallest body whose likely result is
+	// decoded while the body is scanned (decodeahead.go).
+	aheadMin int
+}
+
+// fastest is how DecodeResponse reads a body.
+var fastest = decoding{skim: true, aheadMin: aheadMin}
+
+// decode is DecodeResponse, reading the body the way how says.
+func decode(status int, header http.Header, body []byte, out any, how decoding) error {
 	trimmed := envelope.TrimSpace(body)
-	var env envelope.Envelope
+	var (
+		env   envelope.Envelope
+		early *ahead
+	)
 	if len(trimmed) > 0 {
-		env = scan(status, body, out, skim)
+		env, early = scanAhead(status, body, out, how)
 	}
 	if f, ok := env.Failure(); ok {
 		ae := &apierrors.APIError{
@@ -142,8 +157,8 @@ func decode(status int, header http.Header, body []byte, out any, skim bool) err
 	if dst.Kind() != reflect.Pointer || dst.IsNil() {
 		return badPointer(status, header, body, out)
 	}
-	fresh := reflect.New(dst.Type().Elem())
-	if err := json.Unmarshal(result, fresh.Interface()); err != nil {
+	fresh, err := early.unmarshal(result, dst.Type().Elem())
+	if err != nil {
 		if env.Unchecked {
 			// The payload was skimmed, left to json.Unmarshal to check: a
 			// body that is not JSON after all gets the answer a check

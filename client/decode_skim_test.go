@@ -42,20 +42,28 @@ func skimOuts() []any {
 }
 
 // checkSkimMatches wants DecodeResponse, which skims the payload it hands to
-// json.Unmarshal, to answer exactly as decode does when it checks every
-// body whole first: the same error, field by field, down to its cause, and
-// the same out.
+// json.Unmarshal, and decode when it decodes the likely result of every
+// body ahead, to answer exactly as decode does when it checks every body
+// whole first: the same error, field by field, down to its cause, and the
+// same out.
 func checkSkimMatches(t *testing.T, status int, header http.Header, body []byte) {
 	t.Helper()
-	skimmed, checked := skimOuts(), skimOuts()
+	skimmed, ahead, checked := skimOuts(), skimOuts(), skimOuts()
 	for i := range skimmed {
 		got := DecodeResponse(status, header, body, skimmed[i])
-		want := decode(status, header, body, checked[i], false)
+		early := decode(status, header, body, ahead[i], decoding{skim: true, aheadMin: 1})
+		want := decode(status, header, body, checked[i], decoding{})
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("status %d, body %q, out %T:\nskimmed: %#v\nchecked: %#v", status, snippet(body), checked[i], got, want)
 		}
+		if !reflect.DeepEqual(early, want) {
+			t.Fatalf("status %d, body %q, out %T:\ndecoded ahead: %#v\nchecked: %#v", status, snippet(body), checked[i], early, want)
+		}
 		if !reflect.DeepEqual(skimmed[i], checked[i]) {
 			t.Fatalf("status %d, body %q, out %T:\nskimmed out: %#v\nchecked out: %#v", status, snippet(body), checked[i], skimmed[i], checked[i])
+		}
+		if !reflect.DeepEqual(ahead[i], checked[i]) {
+			t.Fatalf("status %d, body %q, out %T:\ndecoded ahead out: %#v\nchecked out: %#v", status, snippet(body), checked[i], ahead[i], checked[i])
 		}
 	}
 }
@@ -138,6 +146,19 @@ func TestDecodeSkimMatchesCheck(t *testing.T) {
 		`{"Response":[1,],"Response":{"Count":7}}`,
 		`{"Response":{"Devices":[],"Devices":[{"DeviceId":"x"}],"RequestId":"a","RequestId":"b"}}`,
 		`{"response":{"devices":[{"deviceid":"lower"}],"requestid":"r"},"REQUESTID":"top"}`,
+		// Bodies that look like {"Response":{...}} from both ends and are
+		// not, or are with space around.
+		" { \"Response\" :\n{\"Count\":1} }\t",
+		`{"Response":{"Count":1},"Response":{"Count":2}}`,
+		`{"Response":{"Count":1},"Extra":{"a":1}}`,
+		`{"Response":{"Count":1},"Error":{"Code":20005,"Message":"top"}}`,
+		`{"Response":{"Error":{"Code":20005,"Message":"inside"}}}`,
+		`{"Response":{"Count":1}},{"x":{}}`,
+		`{"Response":{"Count":"}"}}`,
+		`{"Response":{}}`,
+		`{"Response":}`,
+		`{"Response":{}`,
+		`{"Response"}`,
 		// A Response that is not an object.
 		`{"Response":"text","Devices":[{"DeviceId":"d1"}]}`,
 		`{"Response":12,"Count":3,"Devices":[]}`,
