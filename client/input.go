@@ -57,6 +57,41 @@ func checkHeader(field, name, value string) error {
 // server or proxy sees it once it has decoded %-escapes ("..%2f" is "../")
 // and taken "\" for "/" (as some do), and in a second decoding.
 func checkPath(path string) error {
+	if cleanPath(path) {
+		return nil
+	}
+	return checkEscapedPath(path)
+}
+
+// cleanPath reports whether path passes checkPath without being decoded:
+// one leading slash, then only letters, digits, "-", "_", "~", "." and
+// "/", with no segment made of dots alone. Most paths are.
+func cleanPath(path string) bool {
+	if path == "" || path[0] != '/' || len(path) > 1 && path[1] == '/' {
+		return false
+	}
+	dots, n := 0, 0 // of the segment so far: its dots, its bytes
+	for i := 1; i < len(path); i++ {
+		switch c := path[i]; {
+		case c == '/':
+			if n > 0 && dots == n {
+				return false
+			}
+			dots, n = 0, 0
+			continue
+		case c == '.':
+			dots++
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '~':
+		default:
+			return false
+		}
+		n++
+	}
+	return n == 0 || dots != n
+}
+
+// checkEscapedPath is checkPath for any path.
+func checkEscapedPath(path string) error {
 	if !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") {
 		return &InputError{Field: "path", Reason: "must start with a single /"}
 	}
