@@ -28,6 +28,9 @@ type target struct {
 	u    url.URL // parsed
 	host string  // the request's Host: u.Host without an empty port
 	fast bool    // u has no escaped path: a plain path is set on a copy
+	// bare is the request a bodyless call's starts as a copy of: what
+	// http.NewRequest sets that does not depend on the call.
+	bare *http.Request
 }
 
 // newTarget parses base, a URL New has checked.
@@ -36,7 +39,9 @@ func newTarget(base string) *target {
 	if err != nil {
 		return &target{base: base}
 	}
-	return &target{base: base, u: *u, host: strings.TrimSuffix(u.Host, ":"), fast: u.RawPath == ""}
+	host := strings.TrimSuffix(u.Host, ":")
+	bare := &http.Request{Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: host}
+	return &target{base: base, u: *u, host: host, fast: u.RawPath == "", bare: bare}
 }
 
 // newRequest builds the request of the exchange a for ctx, with the headers
@@ -61,8 +66,21 @@ func (c *Client) newRequest(ctx context.Context, a *exchange) (*http.Request, er
 		return c.finishRequest(req, a), nil
 	}
 	// The common call: the base URL parsed once, a path that needs no
-	// unescaping set on a copy of it. The request's URL is the empty one
-	// net/http parses from "", overwritten.
+	// unescaping set on a copy of it.
+	if body == nil && ctx != nil && standardMethod(k.method) {
+		// Without a body, the request is all set but its context, method,
+		// URL and headers: it starts as a copy of the bare one, not as
+		// http.NewRequest's, which would parse a URL and make a header
+		// map, both replaced.
+		req := t.bare.WithContext(ctx)
+		req.Method = k.method
+		u := t.u
+		u.Path = t.u.Path + k.path
+		req.URL = &u
+		return c.finishRequest(req, a), nil
+	}
+	// The request's URL is the empty one net/http parses from "",
+	// overwritten.
 	req, err := http.NewRequestWithContext(ctx, k.method, "", body)
 	if err != nil {
 		return nil, err
@@ -87,6 +105,17 @@ func (c *Client) finishRequest(req *http.Request, a *exchange) *http.Request {
 		req.Host = h
 	}
 	return req
+}
+
+// standardMethod reports whether method is one of net/http's, which
+// http.NewRequest would accept.
+func standardMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodConnect, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
 }
 
 // carriesBody reports whether a request of method may carry a body: resty
