@@ -82,16 +82,22 @@ type decoding struct {
 	// skim leaves the payload that goes to json.Unmarshal to it to check;
 	// without it every body is checked whole before it is read.
 	skim bool
+	// plain decodes a small success that can hold no Error member
+	// (envelope.Plain) without a scan.
+	plain bool
 	// aheadMin, when not 0, is the smallest body whose likely result is
 	// decoded while the body is scanned (decodeahead.go).
 	aheadMin int
 }
 
 // fastest is how DecodeResponse reads a body.
-var fastest = decoding{skim: true, aheadMin: aheadMin}
+var fastest = decoding{skim: true, plain: true, aheadMin: aheadMin}
 
 // decode is DecodeResponse, reading the body the way how says.
 func decode(status int, header http.Header, body []byte, out any, how decoding) error {
+	if how.plain && status >= 200 && status <= 299 && decodePlain(body, out) {
+		return nil
+	}
 	trimmed := envelope.TrimSpace(body)
 	var (
 		env   envelope.Envelope
@@ -173,6 +179,27 @@ func decode(status int, header http.Header, body []byte, out any, how decoding) 
 	}
 	dst.Elem().Set(fresh.Elem())
 	return nil
+}
+
+// decodePlain decodes a success that envelope.Plain reads into out and
+// reports whether it did. It leaves out untouched and reports false when
+// body is not such a success, or its result does not unmarshal into out:
+// the full reading then gives the answer.
+func decodePlain(body []byte, out any) bool {
+	if !unmarshalsInto(out) {
+		return false
+	}
+	result := envelope.Plain(body)
+	if result == nil {
+		return false
+	}
+	dst := reflect.ValueOf(out).Elem()
+	fresh := reflect.New(dst.Type())
+	if json.Unmarshal(result, fresh.Interface()) != nil {
+		return false
+	}
+	dst.Set(fresh.Elem())
+	return true
 }
 
 // malformed is the DecodeError of a 2xx body that is not empty and not

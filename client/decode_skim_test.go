@@ -42,17 +42,22 @@ func skimOuts() []any {
 }
 
 // checkSkimMatches wants DecodeResponse, which skims the payload it hands to
-// json.Unmarshal, and decode when it decodes the likely result of every
-// body ahead, to answer exactly as decode does when it checks every body
+// json.Unmarshal, decode when it decodes the likely result of every body
+// ahead, and decode when it reads a plain success without a scan, to answer exactly as decode does when it checks every body
 // whole first: the same error, field by field, down to its cause, and the
 // same out.
 func checkSkimMatches(t *testing.T, status int, header http.Header, body []byte) {
 	t.Helper()
-	skimmed, ahead, checked := skimOuts(), skimOuts(), skimOuts()
+	skimmed, ahead, plain, checked := skimOuts(), skimOuts(), skimOuts(), skimOuts()
 	for i := range skimmed {
 		got := DecodeResponse(status, header, body, skimmed[i])
 		early := decode(status, header, body, ahead[i], decoding{skim: true, aheadMin: 1})
+		unscanned := decode(status, header, body, plain[i], decoding{plain: true})
 		want := decode(status, header, body, checked[i], decoding{})
+		if !reflect.DeepEqual(unscanned, want) || !reflect.DeepEqual(plain[i], checked[i]) {
+			t.Fatalf("status %d, body %q, out %T:\nplain: %#v, out %#v\nchecked: %#v, out %#v",
+				status, snippet(body), checked[i], unscanned, plain[i], want, checked[i])
+		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("status %d, body %q, out %T:\nskimmed: %#v\nchecked: %#v", status, snippet(body), checked[i], got, want)
 		}
