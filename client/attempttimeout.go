@@ -1,6 +1,9 @@
 package client
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // deadlineStep bounds one attempt by WithTimeout (Poll's own timeout for a
 // poll), and marks a request carrying an idempotency key as one net/http
@@ -13,10 +16,19 @@ func (s deadlineStep) run(ctx context.Context, a *exchange) result {
 		timeout = a.k.poll.timeout
 	}
 	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
+		return s.bounded(ctx, a, timeout)
 	}
+	if a.k.idemKey != "" {
+		ctx = withSendOnce(ctx, s.c.idem)
+	}
+	return a.next(ctx)
+}
+
+// bounded is run for an attempt with a timeout, apart so that most calls,
+// which have none, keep the deferred cancel off their stack.
+func (s deadlineStep) bounded(ctx context.Context, a *exchange, timeout time.Duration) result {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	if a.k.idemKey != "" {
 		ctx = withSendOnce(ctx, s.c.idem)
 	}

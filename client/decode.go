@@ -93,11 +93,18 @@ type decoding struct {
 // fastest is how DecodeResponse reads a body.
 var fastest = decoding{skim: true, plain: true, aheadMin: aheadMin}
 
-// decode is DecodeResponse, reading the body the way how says.
+// decode is DecodeResponse, reading the body the way how says. A plain
+// success is decoded before the full reading's frame, which holds a whole
+// envelope, is on the stack.
 func decode(status int, header http.Header, body []byte, out any, how decoding) error {
 	if how.plain && status >= 200 && status <= 299 && decodePlain(body, out) {
 		return nil
 	}
+	return decodeAny(status, header, body, out, how)
+}
+
+// decodeAny is decode for any body.
+func decodeAny(status int, header http.Header, body []byte, out any, how decoding) error {
 	trimmed := envelope.TrimSpace(body)
 	var (
 		env   envelope.Envelope

@@ -108,38 +108,48 @@ func (c *Client) attempt(ctx context.Context, k *call) result {
 	if err != nil {
 		return result{err: err, noSession: true, ctx: ctx}
 	}
-	return c.send(ctx, k, sess)
+	k.sess = sess
+	return c.send(ctx, k)
 }
 
-// send sends one request of k with sess through the client's steps. It is
-// also how the default login sends its request.
-func (c *Client) send(ctx context.Context, k *call, sess Session) result {
-	if err := ctx.Err(); err != nil {
-		// Nothing is sent for a context that has ended: the call's
-		// Attempts stay true.
-		return result{err: &apierrors.TransportError{Err: err}, refused: true, ctx: ctx}
+// send sends one request of k with its session (k.sess) through the
+// client's steps. It is also how the default login sends its request.
+func (c *Client) send(ctx context.Context, k *call) result {
+	if ctx.Err() != nil {
+		return ended(ctx)
 	}
 	// The exchange lives in the call, which is on the heap already: one
 	// allocation fewer per attempt.
 	a := &k.exchange
-	k.sess = sess
 	*a = exchange{k: k, n: k.sent + 1, steps: c.steps, base: c.baseURL}
-	var res result
-	if c.obs.AttemptEnd != nil || c.logger != nil {
-		// Only an observer or a log reads how long the attempt took.
-		start := c.clock.Now()
-		res = a.next(ctx)
+	// Only an observer or a log reads how long the attempt took.
+	timed := c.obs.AttemptEnd != nil || c.logger != nil
+	var start time.Time
+	if timed {
+		start = c.clock.Now()
+	}
+	res := a.next(ctx)
+	if timed {
 		res.elapsed = c.clock.Now().Sub(start)
-	} else {
-		res = a.next(ctx)
 	}
 	if !res.refused {
-		k.sent++
-		k.tries += k.ticket.counts()
-		// Complete before any hook, log or caller sees it.
-		nameAttempt(res.err, k.method, k.name, k.sent)
+		k.sentOne(res.err)
 	}
 	return res
+}
+
+// sentOne counts a request of k that was sent and names its error.
+func (k *call) sentOne(err error) {
+	k.sent++
+	k.tries += k.ticket.counts()
+	// Complete before any hook, log or caller sees it.
+	nameAttempt(err, k.method, k.name, k.sent)
+}
+
+// ended is the result of an attempt whose context ended before it was
+// sent: nothing is sent, and the call's Attempts stay true.
+func ended(ctx context.Context) result {
+	return result{err: &apierrors.TransportError{Err: ctx.Err()}, refused: true, ctx: ctx}
 }
 
 // finish ends the call: its error gets what the call knows (method, path,

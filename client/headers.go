@@ -45,7 +45,15 @@ func (c *Client) headersOf(sess Session) *sessionHeaders {
 type headerStep struct{ c *Client }
 
 func (s headerStep) run(ctx context.Context, a *exchange) result {
-	c, k := s.c, a.k
+	s.c.setHeaders(a)
+	return a.next(ctx)
+}
+
+// setHeaders fills in the headers of a. It is headerStep's work, apart so
+// that its frame is off the stack while the rest of the exchange runs: a
+// call's steps nest, and a goroutine's stack must hold them all.
+func (c *Client) setHeaders(a *exchange) {
+	k := a.k
 	sh := c.headersOf(k.sess)
 	if a.header == nil {
 		a.header = maps.Clone(sh.template)
@@ -74,7 +82,6 @@ func (s headerStep) run(ctx context.Context, a *exchange) result {
 	if k.upload != nil || k.download != nil || k.opts.contentType != "" {
 		streamHeaders(h, k)
 	}
-	return a.next(ctx)
 }
 
 // unset removes name from h, also under the spelling the client's own

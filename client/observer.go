@@ -295,10 +295,7 @@ type observeStep struct{ c *Client }
 
 func (s observeStep) run(ctx context.Context, a *exchange) result {
 	if s.c.obs.AttemptStart != nil {
-		if a.header == nil {
-			a.header = make(http.Header, 8) // AttemptStart may add to it
-		}
-		ctx = s.c.obs.attemptStart(ctx, s.c.requestInfo(a, a.header))
+		ctx = s.c.startAttempt(ctx, a)
 	}
 	res := a.next(ctx)
 	res.ctx = ctx
@@ -307,6 +304,16 @@ func (s observeStep) run(ctx context.Context, a *exchange) result {
 	// AttemptStart gets no AttemptEnd, so telemetry records no request
 	// for it (a started span is dropped unexported).
 	return res
+}
+
+// startAttempt tells AttemptStart about the request a and returns the
+// context it gave back. Apart from observeStep, so its RequestInfo is off
+// the stack while the exchange runs.
+func (c *Client) startAttempt(ctx context.Context, a *exchange) context.Context {
+	if a.header == nil {
+		a.header = make(http.Header, 8) // AttemptStart may add to it
+	}
+	return c.obs.attemptStart(ctx, c.requestInfo(a, a.header))
 }
 
 // requestInfo describes the request a, whose header is h.

@@ -25,14 +25,26 @@ func (s transportStep) run(ctx context.Context, a *exchange) result {
 	}
 	resp, err := c.roundTrip(ctx, a)
 	if err != nil {
-		if stderrors.Is(err, errStaleSession) {
-			return result{refused: true, stale: true}
-		}
-		if re := (*RedirectError)(nil); stderrors.As(err, &re) {
-			err = backoff.Permanent(re) // the platform would redirect again
-		}
-		return result{err: c.redact(k, k.sess, &apierrors.TransportError{Err: err}, nil)}
+		return c.unanswered(k, err)
 	}
+	return c.answered(a, resp)
+}
+
+// unanswered is the result of a request that got no response.
+func (c *Client) unanswered(k *call, err error) result {
+	if stderrors.Is(err, errStaleSession) {
+		return result{refused: true, stale: true}
+	}
+	if re := (*RedirectError)(nil); stderrors.As(err, &re) {
+		err = backoff.Permanent(re) // the platform would redirect again
+	}
+	return result{err: c.redact(k, k.sess, &apierrors.TransportError{Err: err}, nil)}
+}
+
+// answered reads and decodes the response to the request of a, and closes
+// its body.
+func (c *Client) answered(a *exchange, resp *http.Response) result {
+	k := a.k
 	raw := resp.Body
 	defer raw.Close()
 	status, header := resp.StatusCode, resp.Header

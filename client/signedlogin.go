@@ -101,7 +101,7 @@ func (c *Client) defaultLogin(appID, secret string) LoginFunc {
 		var out loginResponse
 		k := &call{method: "POST", path: c.loginPath, name: c.loginPath, body: body, out: &out,
 			hidden: []string{req.Sig}, login: true}
-		res := c.send(ctx, k, Session{})
+		res := c.send(ctx, k) // k.sess: none
 		// A Retry-After on the login's answer (10004, 503) sets the
 		// cool-down.
 		if ae, ok := res.err.(*apierrors.APIError); ok {
