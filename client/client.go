@@ -5,8 +5,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -65,15 +63,9 @@ type Client struct {
 // DefaultMaxIdleConnsPerHost idle connections to the platform, speaks HTTP/2
 // where TLS negotiates it and takes its proxy from the environment.
 func New(baseURL string, opts ...Option) (*Client, error) {
-	u, err := url.Parse(baseURL)
+	base, err := parseBase("baseURL", baseURL)
 	if err != nil {
-		return nil, &InputError{Field: "baseURL", Reason: "not a URL"}
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, &InputError{Field: "baseURL", Reason: "want http(s)://host[/prefix]"}
-	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return nil, &InputError{Field: "baseURL", Reason: "must not carry a query, fragment or user info"}
+		return nil, err
 	}
 	cfg := config{
 		policy:        retry.DefaultPolicy(),
@@ -122,11 +114,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 
 	c := &Client{
-		baseURL:   strings.TrimRight(u.String(), "/"),
+		baseURL:   base,
 		secret:    cfg.secret,
 		rc:        rc,
 		hc:        hc,
-		target:    newTarget(strings.TrimRight(u.String(), "/")),
+		target:    newTarget(base),
 		policy:    cfg.policy,
 		budget:    retrying.NewBudget(cfg.policy.Budget),
 		loginPath: cfg.loginPath,

@@ -112,7 +112,9 @@ func parseBase(field, raw string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return "", &InputError{Field: field, Reason: "want http(s)://host[/prefix]"}
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	// A "?" or "#" with nothing after it leaves RawQuery and Fragment
+	// empty, yet a path appended to the URL would land in them.
+	if strings.ContainsAny(raw, "?#") || u.User != nil {
 		return "", &InputError{Field: field, Reason: "must not carry a query, fragment or user info"}
 	}
 	return strings.TrimRight(u.String(), "/"), nil

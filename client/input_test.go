@@ -38,6 +38,10 @@ func TestBadInputIsATypedErrorNotAPanic(t *testing.T) {
 		{"unencodable body", c.Do(ctx, "POST", "/v1/x", make(chan int), nil), "in"},
 		{"bad base URL", newErr(client.New("ftp://x")), "baseURL"},
 		{"base URL with query", newErr(client.New("http://x/?token=abc")), "baseURL"},
+		// An empty query or fragment: a path appended would land in it.
+		{"base URL ending in ?", newErr(client.New("http://x/api?")), "baseURL"},
+		{"base URL ending in #", newErr(client.New("http://x/api#")), "baseURL"},
+		{"endpoint ending in ?", newErr(client.New("http://x/api", client.WithEndpoints("http://y/api?"))), "endpoints"},
 		{"not a URL", newErr(client.New("http://[::1")), "baseURL"},
 		{"empty app id", newErr(client.New("http://x", client.WithCredentials("", "s"))), "appID"},
 		{"empty secret", newErr(client.New("http://x", client.WithCredentials("a", ""))), "secret"},

@@ -39,7 +39,9 @@ func newTarget(base string) *target {
 	if err != nil {
 		return &target{base: base}
 	}
+	// An empty port goes, as http.NewRequest drops it, from the URL too.
 	host := strings.TrimSuffix(u.Host, ":")
+	u.Host = host
 	bare := &http.Request{Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1, Host: host}
 	return &target{base: base, u: *u, host: host, fast: u.RawPath == "", bare: bare}
 }
