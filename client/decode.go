@@ -97,20 +97,31 @@ var fastest = decoding{skim: true, plain: true, aheadMin: aheadMin}
 // success is decoded before the full reading's frame, which holds a whole
 // envelope, is on the stack.
 func decode(status int, header http.Header, body []byte, out any, how decoding) error {
-	if how.plain && status >= 200 && status <= 299 && decodePlain(body, out) {
-		return nil
+	var tried *ahead
+	if how.plain && status >= 200 && status <= 299 {
+		var ok bool
+		if tried, ok = decodePlain(body, out); ok {
+			return nil
+		}
 	}
-	return decodeAny(status, header, body, out, how)
+	return decodeAny(status, header, body, out, how, tried)
 }
 
-// decodeAny is decode for any body.
-func decodeAny(status int, header http.Header, body []byte, out any, how decoding) error {
+// decodeAny is decode for any body. tried, when not nil, is the result
+// decodePlain unmarshalled and failed on: its error is the answer if the
+// full reading finds the same result, so no UnmarshalJSON of out's runs
+// twice.
+func decodeAny(status int, header http.Header, body []byte, out any, how decoding, tried *ahead) error {
 	trimmed := envelope.TrimSpace(body)
 	var (
 		env   envelope.Envelope
-		early *ahead
+		early = tried
 	)
-	if len(trimmed) > 0 {
+	switch {
+	case len(trimmed) == 0:
+	case tried != nil:
+		env = scan(status, body, out, how.skim)
+	default:
 		env, early = scanAhead(status, body, out, how)
 	}
 	if f, ok := env.Failure(); ok {
@@ -191,22 +202,23 @@ func decodeAny(status int, header http.Header, body []byte, out any, how decodin
 // decodePlain decodes a success that envelope.Plain reads into out and
 // reports whether it did. It leaves out untouched and reports false when
 // body is not such a success, or its result does not unmarshal into out:
-// the full reading then gives the answer.
-func decodePlain(body []byte, out any) bool {
+// the full reading then gives the answer, with what was tried (nil when
+// nothing was).
+func decodePlain(body []byte, out any) (tried *ahead, ok bool) {
 	if !unmarshalsInto(out) {
-		return false
+		return nil, false
 	}
 	result := envelope.Plain(body)
 	if result == nil {
-		return false
+		return nil, false
 	}
 	dst := reflect.ValueOf(out).Elem()
 	fresh := reflect.New(dst.Type())
-	if json.Unmarshal(result, fresh.Interface()) != nil {
-		return false
+	if err := json.Unmarshal(result, fresh.Interface()); err != nil {
+		return &ahead{span: result, fresh: fresh, err: err}, false
 	}
 	dst.Set(fresh.Elem())
-	return true
+	return nil, true
 }
 
 // malformed is the DecodeError of a 2xx body that is not empty and not

@@ -1,8 +1,15 @@
 package client
 
 import (
+	"errors"
+	"math/big"
+	"net/netip"
+	"reflect"
 	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // TestLargeResultIsDecodedAhead wants a large success's likely result
@@ -39,3 +46,77 @@ func TestLargeResultIsDecodedAhead(t *testing.T) {
 		t.Fatal("a 500 decoded ahead")
 	}
 }
+
+// countingUnmarshaler counts its UnmarshalJSON calls in unmarshalCalls and
+// fails them: a type of the caller's that does something when it decodes.
+type countingUnmarshaler struct{ N int }
+
+var unmarshalCalls atomic.Int64
+
+func (*countingUnmarshaler) UnmarshalJSON([]byte) error {
+	unmarshalCalls.Add(1)
+	return errors.New("refused")
+}
+
+// TestCallerUnmarshalJSONRunsAsOftenAsChecked wants DecodeResponse to call
+// an UnmarshalJSON of out's exactly as often as the reading that checks
+// every body first: never for a failure, large or small, once for a
+// success, also one it fails to decode.
+func TestCallerUnmarshalJSONRunsAsOftenAsChecked(t *testing.T) {
+	pad := strings.Repeat("x", 2*aheadMin)
+	bodies := []string{
+		`{"Response":{"Count":1}}`,
+		`{"Response":{"Error":{"Code":20005,"Message":"m"},"Count":1}}`,
+		`{"Response":{"Error":{"Code":20005,"Message":"m"},"Pad":"` + pad + `"}}`,
+		`{"Response":{"Error":{"Code":"InvalidParameter"},"RequestId":"r","Pad":"` + pad + `"}}`,
+		`{"Response":{"Count":1,"Pad":"` + pad + `"}}`,
+		`{"Response":{"Count":1}} trailing`,
+	}
+	for _, body := range bodies {
+		unmarshalCalls.Store(0)
+		want := decode(200, nil, []byte(body), new(countingUnmarshaler), decoding{})
+		checked := unmarshalCalls.Swap(0)
+		got := DecodeResponse(200, nil, []byte(body), new(countingUnmarshaler))
+		if calls := unmarshalCalls.Swap(0); calls != checked || !reflect.DeepEqual(got, want) {
+			t.Errorf("body %.60q: UnmarshalJSON ran %d times, %d when checked; error %v, %v when checked",
+				body, calls, checked, got, want)
+		}
+	}
+}
+
+func TestRunsNoCallerCode(t *testing.T) {
+	type tree struct {
+		Children []*tree
+		Name     string
+	}
+	type withTime struct {
+		At   time.Time
+		Tags map[string][]any
+	}
+	type embedded struct{ countingUnmarshaler }
+	for _, c := range []struct {
+		v    any
+		want bool
+	}{
+		{fuzzResult{}, true},
+		{tree{}, true},
+		{withTime{}, true},
+		{map[netip.Addr]*big.Int{}, true},
+		{[]any{}, true},
+		{countingUnmarshaler{}, false},
+		{[]*countingUnmarshaler{}, false},
+		{map[string]countingUnmarshaler{}, false},
+		{embedded{}, false},
+		{struct{ Inner struct{ syntaxUnmarshaler } }{}, false},
+		{map[textKey]int{}, false},
+	} {
+		if got := runsNoCallerCode(reflect.TypeOf(c.v)); got != c.want {
+			t.Errorf("runsNoCallerCode(%T) = %v, want %v", c.v, got, c.want)
+		}
+	}
+}
+
+// textKey decodes itself as a map key.
+type textKey string
+
+func (k *textKey) UnmarshalText(b []byte) error { *k = textKey(b); return nil }
