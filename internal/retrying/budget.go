@@ -3,6 +3,7 @@ package retrying
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/devcloud/devcloud-go/retry"
 )
@@ -25,13 +26,22 @@ type Budget struct {
 	cfg      retry.BudgetConfig
 	mu       sync.Mutex
 	tokens   int
+	full     atomic.Bool   // tokens is the capacity: a success has nothing to refund
 	inflight int           // retries paid for and not yet settled
 	settled  chan struct{} // closed, and replaced, whenever one settles
 }
 
 // NewBudget returns a full bucket sized by cfg.
 func NewBudget(cfg retry.BudgetConfig) *Budget {
-	return &Budget{cfg: cfg, tokens: cfg.Capacity}
+	b := &Budget{cfg: cfg}
+	b.setTokens(cfg.Capacity)
+	return b
+}
+
+// setTokens sets the bucket's tokens; b.mu is held, or b is new.
+func (b *Budget) setTokens(n int) {
+	b.tokens = n
+	b.full.Store(n >= b.cfg.Capacity)
 }
 
 // Acquire takes the cost of one retry (the timeout cost if timeout is set)
@@ -75,7 +85,7 @@ func (b *Budget) acquire(ctx context.Context, timeout bool) (cost int, ok bool) 
 		}
 		b.mu.Lock()
 	}
-	b.tokens -= cost
+	b.setTokens(b.tokens - cost)
 	b.inflight++
 	b.mu.Unlock()
 	return cost, true
@@ -95,7 +105,7 @@ func (b *Budget) settle(cost int, refund bool) {
 	}
 	b.mu.Lock()
 	if refund {
-		b.tokens = min(b.tokens+cost, b.cfg.Capacity)
+		b.setTokens(min(b.tokens+cost, b.cfg.Capacity))
 	}
 	b.inflight = max(b.inflight-1, 0)
 	if b.settled != nil {
@@ -115,11 +125,14 @@ func (b *Budget) Success() {
 }
 
 func (b *Budget) add(n int) {
-	if b == nil || b.cfg.Disabled || n <= 0 {
+	if b == nil || b.cfg.Disabled || n <= 0 || b.full.Load() {
+		// A full bucket, the usual one, keeps its mutex, and its cache
+		// line, out of every successful call: adding to it then would
+		// have changed nothing.
 		return
 	}
 	b.mu.Lock()
-	b.tokens = min(b.tokens+n, b.cfg.Capacity)
+	b.setTokens(min(b.tokens+n, b.cfg.Capacity))
 	b.mu.Unlock()
 }
 
