@@ -54,7 +54,7 @@ func (s *sessions) runLogin(r *loginRun) {
 	defer s.mu.Unlock()
 	if r.err == nil {
 		s.cool.loggedIn(r.sess.Generation, r.relogin)
-		s.latest = max(s.latest, r.sess.Generation)
+		s.latest.Store(max(s.latest.Load(), r.sess.Generation))
 		if d := s.deadAuth.Load(); d != nil && *d == "Bearer "+r.sess.Token {
 			// The platform handed the same token out again, as a new
 			// session: it is alive, and requests carrying it may leave.

@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,6 +23,9 @@ type memoryStore struct {
 	mu  sync.RWMutex
 	s   Session
 	has bool
+	// cur is s once stored: every call loads the session, and a read of
+	// it takes no lock (whose cache line all cores would write).
+	cur atomic.Pointer[Session]
 
 	owner      string    // holder of the login lease, "" when free
 	leaseUntil time.Time // when the holder's lease lapses
@@ -30,9 +34,10 @@ type memoryStore struct {
 }
 
 func (m *memoryStore) Load(context.Context) (Session, bool, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	return m.s, m.has, nil
+	if p := m.cur.Load(); p != nil {
+		return *p, true, nil
+	}
+	return Session{}, false, nil
 }
 
 func (m *memoryStore) Replace(_ context.Context, prev uint64, next Session) (Session, error) {
@@ -60,6 +65,7 @@ func (m *memoryStore) replace(prev uint64, next Session) Session {
 	}
 	next.Generation = m.s.Generation + 1
 	m.s, m.has = next, true
+	m.cur.Store(&next)
 	m.owner = ""
 	close(m.wake)
 	m.wake = make(chan struct{})

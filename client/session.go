@@ -48,7 +48,7 @@ type sessions struct {
 	// deadAuth is the Authorization value of the newest condemned
 	// session, which the client's transport never lets leave.
 	deadAuth atomic.Pointer[string]
-	latest   uint64 // the newest generation seen
+	latest   atomic.Uint64 // the newest generation seen; written under mu
 	run      *loginRun
 	cool     cooldown
 	plan     refreshPlan
@@ -126,10 +126,13 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 		if err != nil {
 			return Session{}, ran, storeError("load", err)
 		}
+		if ok && s.handOut(cur, after) {
+			return cur, ran, nil
+		}
 		s.mu.Lock()
 		need := max(after, s.condemned.Load())
 		if ok && cur.Generation > need {
-			s.latest = max(s.latest, cur.Generation)
+			s.latest.Store(max(s.latest.Load(), cur.Generation))
 			switch s.plan.freshness(cur, s.now()) {
 			case valid:
 				s.mu.Unlock()
@@ -188,6 +191,17 @@ func (s *sessions) get(ctx context.Context, after uint64) (sess Session, ran boo
 	return Session{}, ran, &LoginFailedError{Err: stderrors.New("no session newer than the condemned one")}
 }
 
+// handOut reports whether the stored session cur is one get hands out as
+// it is, newer than after, without taking the mutex: when the mutex would
+// only have found it valid, seen before and not condemned. Most calls find
+// so, and leave the mutex, whose cache line every core would write, alone.
+func (s *sessions) handOut(cur Session, after uint64) bool {
+	if cur.Generation <= max(after, s.condemned.Load()) || cur.Generation > s.latest.Load() {
+		return false
+	}
+	return cur.ExpiresAt.IsZero() || s.plan.valid(cur, s.now())
+}
+
 // liveStep keeps a request from leaving on a session another call saw
 // refused after it was handed out: sending it would only bring a session
 // code back, and cost the call an attempt. The call asks for a newer
@@ -219,7 +233,7 @@ func (s *sessions) condemn(sess Session, replay, fresh bool, err error) (first, 
 		auth := "Bearer " + sess.Token
 		s.deadAuth.Store(&auth)
 	}
-	return true, s.cool.refusedAtBirth(gen, s.latest, replay, fresh, s.clock.Now(), err)
+	return true, s.cool.refusedAtBirth(gen, s.latest.Load(), replay, fresh, s.clock.Now(), err)
 }
 
 // proven records that a call succeeded with the session of generation gen.
