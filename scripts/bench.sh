@@ -72,7 +72,7 @@ for round in $(seq "$count"); do
   if [[ -z "$only" || "Interleaved" == *$only* ]]; then
     {
       (cd client && "$bin" -test.run '^$' -test.benchtime "${INTERLEAVED:-2000x}" -test.bench '^BenchmarkInterleaved$')
-      (cd client && "$bin" -test.run '^$' -test.benchtime "${SLICES:-16x}" -test.bench '^BenchmarkInterleavedConcurrent$')
+      (cd client && "$bin" -test.run '^$' -test.benchtime "${SLICES:-64x}" -test.bench '^BenchmarkInterleavedConcurrent$')
       (cd client && "$bin" -test.run '^$' -test.benchtime "${LARGE:-20x}" -test.bench '^BenchmarkInterleavedLarge$')
     } | awk '/^BenchmarkInterleaved/ { name = $1; sub(/^BenchmarkInterleaved(Concurrent|Large)?\//, "", name); sub(/-[0-9]+$/, "", name)
         for (i = 2; i <= NF; i++) {
