@@ -57,7 +57,8 @@ type Client struct {
 }
 
 // New returns a client for the platform at baseURL (scheme and host, and an
-// optional path prefix). Without WithCredentials or WithLogin it sends no
+// optional path prefix; no query, fragment or user info, not even an empty
+// "?" or "#", which would take the paths of calls in). Without WithCredentials or WithLogin it sends no
 // session headers. Without WithHTTPClient or WithRestyClient it sends through
 // a transport of its own, made for many concurrent calls: it keeps up to
 // DefaultMaxIdleConnsPerHost idle connections to the platform, speaks HTTP/2
