@@ -555,18 +555,32 @@ func BenchmarkInterleavedConcurrent(b *testing.B) {
 					}
 				}
 				perSlice := 4 * goroutines
-				slice := func(call func() error) float64 {
-					start := time.Now()
+				// slice runs one slice of calls and returns its throughput;
+				// it appends the process's CPU time per call to *cpu.
+				slice := func(call func() error, cpu *[]float64) float64 {
+					start, cpu0 := time.Now(), processCPU()
 					if err := inParallel(goroutines, perSlice, call); err != nil {
 						b.Fatal(err)
 					}
-					return float64(perSlice) / time.Since(start).Seconds()
+					elapsed := time.Since(start)
+					*cpu = append(*cpu, float64(processCPU()-cpu0)/float64(perSlice))
+					return float64(perSlice) / elapsed.Seconds()
 				}
 				// The warm-up slices open the connections both pools keep.
-				mo, mb := inTurns(b, func() float64 { return slice(ours) }, func() float64 { return slice(base) })
+				var co, cb []float64
+				mo, mb := inTurns(b, func() float64 { return slice(ours, &co) }, func() float64 { return slice(base, &cb) })
 				b.ReportMetric(mo, "ours-calls/s")
 				b.ReportMetric(mb, "base-calls/s")
 				b.ReportMetric(mo/mb, "ours/base")
+				// The CPU the process spends per call, server included:
+				// what the throughput of a saturated machine is made of,
+				// read from the process's own accounting, which the VM's
+				// neighbours, taking wall-clock time, leave alone.
+				if oc, bc := medianFloat(co[1:]), medianFloat(cb[1:]); bc > 0 {
+					b.ReportMetric(oc, "ours-cpu-ns/call")
+					b.ReportMetric(bc, "base-cpu-ns/call")
+					b.ReportMetric(oc/bc, "cpu-ours/base")
+				}
 			})
 		}
 	}

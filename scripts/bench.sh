@@ -13,7 +13,9 @@
 # do not move; BenchmarkInterleavedConcurrent alternates slices of calls
 # from 64 and 256 goroutines the same way. Both run COUNT times and the same
 # statistics are printed (for the goroutines, throughput: ours/base above 1
-# is better).
+# is better; and the process's CPU time per call, server included, in the
+# "-cpu-per-call" rows: below 1 is better; a VM's neighbours, who move
+# the throughput by several per cent between runs, move it less).
 #
 #   scripts/bench.sh               # 6 rounds (the README's figures)
 #   COUNT=10 scripts/bench.sh
@@ -75,12 +77,17 @@ for round in $(seq "$count"); do
       (cd client && "$bin" -test.run '^$' -test.benchtime "${SLICES:-64x}" -test.bench '^BenchmarkInterleavedConcurrent$')
       (cd client && "$bin" -test.run '^$' -test.benchtime "${LARGE:-20x}" -test.bench '^BenchmarkInterleavedLarge$')
     } | awk '/^BenchmarkInterleaved/ { name = $1; sub(/^BenchmarkInterleaved(Concurrent|Large)?\//, "", name); sub(/-[0-9]+$/, "", name)
+        oc = bc = cr = ""
         for (i = 2; i <= NF; i++) {
           if ($i == "ours-ns/call" || $i == "ours-calls/s") { o = $(i - 1); unit = $i }
           if ($i == "base-ns/call" || $i == "base-calls/s") b = $(i - 1)
           if ($i == "ours/base") r = $(i - 1)
+          if ($i == "ours-cpu-ns/call") oc = $(i - 1)
+          if ($i == "base-cpu-ns/call") bc = $(i - 1)
+          if ($i == "cpu-ours/base") cr = $(i - 1)
         }
-        print name, o, b, r, unit }' >>"$inter"
+        print name, o, b, r, unit
+        if (cr != "") print name "-cpu-per-call", oc, bc, cr, "cpu-ns/call" }' >>"$inter"
     printf '.' >&2
   fi
 done
