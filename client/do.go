@@ -3,6 +3,7 @@ package client
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"time"
 
 	apierrors "github.com/devcloud/devcloud-go/errors"
@@ -91,6 +92,8 @@ type call struct {
 
 	exchange exchange // the request in flight
 	res      result   // what it came back with
+	url      url.URL  // the URL of the first request the client builds for it (request.go)
+	urlTaken bool     // url is that request's
 }
 
 // pollCall is what Poll sets on its calls: the client never sends a poll

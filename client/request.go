@@ -76,9 +76,17 @@ func (c *Client) newRequest(ctx context.Context, a *exchange) (*http.Request, er
 		// map, both replaced.
 		req := t.bare.WithContext(ctx)
 		req.Method = k.method
-		u := t.u
+		// The first request's URL lives in the call, on the heap
+		// already. Any later one has its own: a request given up on (its
+		// deadline passed) may still be read by the transport.
+		u := &k.url
+		if k.urlTaken {
+			u = new(url.URL)
+		}
+		k.urlTaken = true
+		*u = t.u
 		u.Path = t.u.Path + k.path
-		req.URL = &u
+		req.URL = u
 		return c.finishRequest(req, a), nil
 	}
 	// The request's URL is the empty one net/http parses from "",
