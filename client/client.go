@@ -58,11 +58,13 @@ type Client struct {
 
 // New returns a client for the platform at baseURL (scheme and host, and an
 // optional path prefix; no query, fragment or user info, not even an empty
-// "?" or "#", which would take the paths of calls in). Without WithCredentials or WithLogin it sends no
-// session headers. Without WithHTTPClient or WithRestyClient it sends through
-// a transport of its own, made for many concurrent calls: it keeps up to
-// DefaultMaxIdleConnsPerHost idle connections to the platform, speaks HTTP/2
-// where TLS negotiates it and takes its proxy from the environment.
+// "?" or "#", which would take the paths of calls in). Without
+// WithCredentials or WithLogin it sends no session headers. Without
+// WithHTTPClient or WithRestyClient it sends through a transport of its own,
+// made for many concurrent calls: it keeps up to DefaultMaxIdleConnsPerHost
+// idle connections to the platform, speaks HTTP/2 where TLS negotiates it and
+// takes its proxy from the environment; and it keeps no cookies (a client you
+// pass keeps its jar, if it has one).
 func New(baseURL string, opts ...Option) (*Client, error) {
 	base, err := parseBase("baseURL", baseURL)
 	if err != nil {
@@ -100,6 +102,11 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		rc = resty.NewWithClient(&hc)
 	default:
 		rc = resty.New().SetTransport(newTransport())
+		// resty.New gives its client a cookie jar. The platform's
+		// sessions are bearer tokens: a jar would only replay what a
+		// gateway set into every later call, the sessions after a relogin
+		// included, and take its global lock on every request.
+		rc.GetClient().Jar = nil
 	}
 	rc.SetRetryCount(0)
 	rc.SetLogger(quietLogger{})

@@ -14,7 +14,7 @@ import (
 // request goes through its Execute as resty builds it. A client the SDK
 // made itself (the default, or around WithHTTPClient's) has none: there the
 // SDK builds the *http.Request and sends it with resty's *http.Client — the
-// same transport, cookie jar and redirect policy — skipping resty's request
+// same transport and redirect policy — skipping resty's request
 // building, which costs a call a dozen allocations (six maps in R, the
 // header map cloned, the URL parsed twice) and nothing else. The request is
 // the one resty would have built: the same method, URL and query, the same
