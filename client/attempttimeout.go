@@ -18,10 +18,7 @@ func (s deadlineStep) run(ctx context.Context, a *exchange) result {
 	if timeout > 0 {
 		return s.bounded(ctx, a, timeout)
 	}
-	if a.k.idemKey != "" {
-		ctx = withSendOnce(ctx, s.c.idem)
-	}
-	return a.next(ctx)
+	return s.marked(ctx, a)
 }
 
 // bounded is run for an attempt with a timeout, apart so that most calls,
@@ -29,6 +26,12 @@ func (s deadlineStep) run(ctx context.Context, a *exchange) result {
 func (s deadlineStep) bounded(ctx context.Context, a *exchange, timeout time.Duration) result {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	return s.marked(ctx, a)
+}
+
+// marked hands the exchange on, its request marked as one net/http must not
+// resend when it carries an idempotency key.
+func (s deadlineStep) marked(ctx context.Context, a *exchange) result {
 	if a.k.idemKey != "" {
 		ctx = withSendOnce(ctx, s.c.idem)
 	}

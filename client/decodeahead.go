@@ -59,9 +59,9 @@ func scanAhead(status int, body []byte, out any, how decoding) (envelope.Envelop
 }
 
 // unmarshal decodes result into a fresh value of type t, unless a already
-// did.
+// did (a decoded into a fresh value of the same out).
 func (a *ahead) unmarshal(result []byte, t reflect.Type) (reflect.Value, error) {
-	if a != nil && envelope.Same(a.span, result) && a.fresh.Type().Elem() == t {
+	if a != nil && envelope.Same(a.span, result) {
 		return a.fresh, a.err
 	}
 	fresh := reflect.New(t)
