@@ -70,6 +70,10 @@ func (p *chaosPlatform) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// condemnedAtStart keys, in an attempt's context, the client's newest
+// condemned generation when the attempt started.
+type condemnedAtStart struct{}
+
 // condemnLedger sits between the client and the platform and, for every
 // request, notes whether its token was one the client had already condemned
 // when the request went out, and whether its call had already seen that
@@ -95,16 +99,22 @@ func (l *condemnLedger) RoundTrip(req *http.Request) (*http.Response, error) {
 	// The platform numbers its tokens as the store numbers generations:
 	// tok-N is generation N.
 	gen, _ := strconv.ParseUint(strings.TrimPrefix(tok, "Bearer tok-"), 10, 64)
-	dead := gen <= l.condemned()
+	// Dead: condemned before the attempt started (AttemptStart noted the
+	// generation then), so the client's own gate had it condemned before
+	// the request reached it. A token condemned while its request was on
+	// the way, past the gate, raced the revocation; onCondemned counts
+	// those too.
+	before, _ := req.Context().Value(condemnedAtStart{}).(uint64)
+	dead := gen <= before
+	if gen <= l.condemned() {
+		l.onCondemned.Add(1)
+	}
 	l.mu.Lock()
 	l.last[call] = dead
 	if l.seenDead[call][tok] {
 		l.resent.Add(1)
 	}
 	l.mu.Unlock()
-	if dead {
-		l.onCondemned.Add(1)
-	}
 	resp, err := l.base.RoundTrip(req)
 	if err == nil && resp.Header.Get("X-Session-Refused") != "" {
 		l.mu.Lock()
@@ -137,8 +147,13 @@ func TestChaosNoCallFailsOnACondemnedToken(t *testing.T) {
 	policy := retry.DefaultPolicy()
 	policy.Budget = retry.BudgetConfig{Disabled: true} // every failure here is the platform's, not a budget's
 	clk := mock.NewFakeClock()
+	var c *client.Client
+	noteStart := client.Observer{AttemptStart: func(ctx context.Context, _ client.RequestInfo) context.Context {
+		return context.WithValue(ctx, condemnedAtStart{}, c.CondemnedGeneration())
+	}}
 	c, err := client.New(srv.URL, client.WithCredentials("app", "sec"), client.WithClock(clk),
-		client.WithHTTPClient(&http.Client{Transport: ledger}), client.WithPolicy(policy))
+		client.WithHTTPClient(&http.Client{Transport: ledger}), client.WithPolicy(policy),
+		client.WithObserver(noteStart))
 	if err != nil {
 		t.Fatal(err)
 	}

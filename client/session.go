@@ -228,11 +228,13 @@ func (s *sessions) condemn(sess Session, replay, fresh bool, err error) (first, 
 	if gen <= s.condemned.Load() {
 		return false, false
 	}
-	s.condemned.Store(gen)
+	// The transport's gate (deadAuth) first: once the generation reads
+	// condemned, no request on it passes the gate any more.
 	if sess.Token != "" {
 		auth := "Bearer " + sess.Token
 		s.deadAuth.Store(&auth)
 	}
+	s.condemned.Store(gen)
 	return true, s.cool.refusedAtBirth(gen, s.latest.Load(), replay, fresh, s.clock.Now(), err)
 }
 
